@@ -55,16 +55,16 @@ let package = Package(
         .executableTarget(name: "delete-hits", dependencies: ["TurkTools"], swiftSettings: swiftSettings),
         .executableTarget(name: "block", dependencies: ["TurkTools"], swiftSettings: swiftSettings),
 
+        // Unit tests, one target per module, and end-to-end tests that run the built executables.
+        .testTarget(name: "TurkModelTests", dependencies: ["TurkModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "TurkStoreTests", dependencies: ["TurkStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TurkLocalTests", dependencies: ["TurkLocal", "TurkStore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "TurkCoreTests",
-            dependencies: ["TurkModel", "TurkStore", "TurkLocal", "TurkAWS", "TurkCLI", "TurkChat", "TurkTools"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "EndToEndTests",
-            dependencies: ["TurkModel", "TurkStore", "TurkLocal"],
-            swiftSettings: swiftSettings
-        ),
+            name: "TurkAWSTests", dependencies: ["TurkAWS", "TurkLocal"], resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "TurkCLITests", dependencies: ["TurkCLI"], swiftSettings: swiftSettings),
+        .testTarget(name: "TurkChatTests", dependencies: ["TurkChat", "TurkLocal", "TurkStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TurkToolsTests", dependencies: ["TurkTools"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TurkModel", "TurkStore", "TurkLocal"], swiftSettings: swiftSettings),
     ]
 )
