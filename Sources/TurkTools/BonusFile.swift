@@ -108,7 +108,9 @@ public struct BonusFile: Sendable {
 
         var records = document.records.filter { !$0.isBlank }
         guard !records.isEmpty else {
-            file.problems.append(BonusFileProblem(line: nil, reason: "the file has no rows"))
+            if file.problems.isEmpty {
+                file.problems.append(BonusFileProblem(line: nil, reason: "the file has no rows"))
+            }
             return file
         }
 
@@ -143,7 +145,9 @@ public struct BonusFile: Sendable {
             return file
         }
         if records.isEmpty {
-            file.problems.append(BonusFileProblem(line: nil, reason: "the file has a header but no bonus rows"))
+            if file.problems.isEmpty {
+                file.problems.append(BonusFileProblem(line: nil, reason: "the file has a header but no bonus rows"))
+            }
             return file
         }
 
