@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "TurkStore", dependencies: ["TurkModel", "CSQLite"], swiftSettings: swiftSettings),
         .target(name: "TurkLocal", dependencies: ["TurkModel", "TurkStore"], swiftSettings: swiftSettings),
         .target(name: "TurkAWS", dependencies: ["TurkModel", "CCrypto"], swiftSettings: swiftSettings),
-        .target(name: "TurkCLI", dependencies: ["TurkModel"], swiftSettings: swiftSettings),
+        .target(name: "TurkCLI", dependencies: ["TurkModel", "TurkStore"], swiftSettings: swiftSettings),
         .target(
             name: "TurkChat",
             dependencies: ["TurkModel", "TurkStore", "TurkLocal", "TurkAWS", "CWebSockets"],
