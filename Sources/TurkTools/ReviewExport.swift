@@ -1,4 +1,5 @@
 import Foundation
+import TurkCLI
 
 /// Writes conversations as JSON Lines in ParlAI's Conversations layout (`parlai/utils/conversations.py`): one
 /// object per line whose `dialog` is a list of turn pairs, each turn `{"id": <speaker>, "text": ...}`, plus

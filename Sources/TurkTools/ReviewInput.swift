@@ -20,7 +20,7 @@ public enum ReviewAction: String, Sendable, Codable, Equatable {
 }
 
 /// One decision read from a decisions file.
-public struct ReviewDecision: Equatable, Sendable {
+public struct DecisionLine: Equatable, Sendable {
     public var assignmentId: String
     public var action: ReviewAction
     public var feedback: String?
@@ -76,9 +76,9 @@ public enum ReviewInput {
     /// `feedback` (required for `reject`, because MTurk shows workers the reason). Blank lines and lines starting with
     /// `#` are skipped. A second decision for the same assignment is a problem, because the intent is unclear.
     public static func decisions(from text: String, source: String)
-        -> (decisions: [ReviewDecision], problems: [ReviewInputProblem])
+        -> (decisions: [DecisionLine], problems: [ReviewInputProblem])
     {
-        var decisions: [ReviewDecision] = []
+        var decisions: [DecisionLine] = []
         var problems: [ReviewInputProblem] = []
         var firstLine: [String: Int] = [:]
         for (index, rawLine) in lines(of: text).enumerated() {
@@ -128,7 +128,7 @@ public enum ReviewInput {
                 continue
             }
             firstLine[id] = lineNumber
-            decisions.append(ReviewDecision(assignmentId: id, action: action, feedback: feedback, line: lineNumber))
+            decisions.append(DecisionLine(assignmentId: id, action: action, feedback: feedback, line: lineNumber))
         }
         return (decisions, problems)
     }
