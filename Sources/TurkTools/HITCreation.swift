@@ -16,17 +16,17 @@ public struct TaskSummary: Sendable, Equatable {
     public var keywords: String?
     /// The reward from `task.json`, used when `--reward` is absent.
     public var reward: USD?
-    public var assignmentDurationSeconds: Int?
-    public var lifetimeSeconds: Int?
-    public var autoApprovalDelaySeconds: Int?
+    public var assignmentDurationSeconds: Int
+    public var lifetimeSeconds: Int
+    public var autoApprovalDelaySeconds: Int
     /// The roles of one conversation's human workers.
     public var agentIds: [String]
     public var frameHeight: Int?
 
     public init(
         name: String, directory: URL, kind: String, title: String, description: String, keywords: String? = nil,
-        reward: USD? = nil, assignmentDurationSeconds: Int? = nil, lifetimeSeconds: Int? = nil,
-        autoApprovalDelaySeconds: Int? = nil, agentIds: [String], frameHeight: Int? = nil
+        reward: USD? = nil, assignmentDurationSeconds: Int = 1_800, lifetimeSeconds: Int = 86_400,
+        autoApprovalDelaySeconds: Int = 259_200, agentIds: [String], frameHeight: Int? = nil
     ) {
         self.name = name
         self.directory = directory
