@@ -43,8 +43,8 @@ public enum CommonOptions {
     /// Every common option, in the order the help lists them.
     public static let all: [OptionSpec] = [stateDir, target, live, endpointURL, profile, json, yes]
 
-    /// The ENVIRONMENT section shared by the man pages.
-    public static let environment: [DocumentedItem] = [
+    /// The environment variables that choose the state directory.
+    public static let stateDirectoryEnvironment: [DocumentedItem] = [
         DocumentedItem(
             StateDirectory.environmentVariable,
             "The state directory, used when --state-dir is absent."),
@@ -52,21 +52,32 @@ public enum CommonOptions {
             "XDG_STATE_HOME",
             "When neither --state-dir nor TURKCHAT_STATE_DIR is set, the state directory is "
                 + "$XDG_STATE_HOME/turkchat, or ~/.local/state/turkchat when XDG_STATE_HOME is unset too."),
+    ]
+
+    /// The environment variable that chooses the target.
+    public static let targetEnvironment: [DocumentedItem] = [
         DocumentedItem(
             MarketplaceOptions.targetVariable,
-            "The target, local or sandbox, used when --target is absent. The value live is rejected: "
+            "The target, local or sandbox, used when --target is absent. The value live is rejected, because "
                 + "the live marketplace is reached only with --live."),
+    ]
+
+    /// The environment variables that the AWS credential chain reads for the sandbox and live targets.
+    public static let awsEnvironment: [DocumentedItem] = [
         DocumentedItem("AWS_PROFILE", "The AWS profile, used when --profile is absent."),
         DocumentedItem(
             "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN",
-            "Credentials for the sandbox and live targets; they take precedence over the credentials files."),
+            "Credentials for the sandbox and live targets. They take precedence over the credentials files."),
         DocumentedItem(
             "AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE",
-            "Where the credentials and config files are, instead of ~/.aws/credentials and ~/.aws/config."),
+            "The paths of the credentials and config files, in place of ~/.aws/credentials and ~/.aws/config."),
     ]
 
-    /// The FILES section shared by the man pages.
-    public static let files: [DocumentedItem] = [
+    /// The ENVIRONMENT section of a tool that takes every common option.
+    public static let environment = stateDirectoryEnvironment + targetEnvironment + awsEnvironment
+
+    /// The files in the state directory.
+    public static let stateFiles: [DocumentedItem] = [
         DocumentedItem(
             "$XDG_STATE_HOME/turkchat/",
             "The default state directory (~/.local/state/turkchat/ when XDG_STATE_HOME is unset). "
@@ -77,10 +88,17 @@ public enum CommonOptions {
         DocumentedItem(
             "STATE_DIR/marketplace.sqlite",
             "The offline marketplace of the local target."),
+    ]
+
+    /// The AWS files read for the sandbox and live targets.
+    public static let awsFiles: [DocumentedItem] = [
         DocumentedItem(
             "~/.aws/credentials, ~/.aws/config",
             "AWS credentials and profiles for the sandbox and live targets."),
     ]
+
+    /// The FILES section of a tool that takes every common option.
+    public static let files = stateFiles + awsFiles
 }
 
 /// Where a tool sends its marketplace calls and keeps its state, resolved from the common options.
