@@ -1,0 +1,20 @@
+# fish completion for block, generated from its command spec by TurkCLI.
+# Do not edit: run `make docs` after changing the spec.
+complete -c block -f
+complete -c block -l 'hard' -d 'Uses a hard block with CreateWorkerBlock, the default'
+complete -c block -l 'soft' -d 'Uses a soft block: the qualification named by --qualification'
+complete -c block -l 'unblock' -d 'Removes the block instead of adding it'
+complete -c block -l 'list' -d 'Lists the blocked workers'
+complete -c block -l 'file' -r -F -d 'Reads worker ids from this file, one per line'
+complete -c block -l 'reason' -x -d 'Sets the reason recorded with a block or an unblock, which the worker does not see'
+complete -c block -l 'qualification' -x -d 'Sets the name of the soft-block qualification'
+complete -c block -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the folder that holds the run store and the local marketplace'
+complete -c block -l 'target' -x -a 'local sandbox' -d 'Sets the marketplace: the offline local one or MTurk\'s sandbox'
+complete -c block -l 'live' -d 'Uses MTurk\'s live marketplace, where real workers are paid with real money'
+complete -c block -l 'endpoint-url' -x -d 'Sends MTurk API calls to this URL instead of the target\'s endpoint, as the AWS CLI option does'
+complete -c block -l 'profile' -x -d 'Sets the AWS profile whose credentials sign the MTurk API calls'
+complete -c block -l 'json' -d 'Writes one JSON object per line on standard output instead of text'
+complete -c block -s 'y' -l 'yes' -d 'Answers yes to every confirmation, which the live marketplace requires when standard input is not a terminal'
+complete -c block -s 'h' -l 'help' -d 'Prints this help and exits'
+complete -c block -l 'version' -d 'Prints the version and exits'
+complete -c block -n __fish_use_subcommand -a 'block unblock soft-block soft-unblock list' -d 'ACTION'

@@ -1,0 +1,22 @@
+# fish completion for delete-hits, generated from its command spec by TurkCLI.
+# Do not edit: run `make docs` after changing the spec.
+complete -c delete-hits -f
+complete -c delete-hits -l 'run' -x -d 'Selects the HITs of this run'
+complete -c delete-hits -l 'all' -d 'Selects every HIT in the run store\'s ledger'
+complete -c delete-hits -l 'title' -x -d 'Selects only HITs whose title contains this text'
+complete -c delete-hits -l 'annotation' -x -d 'Selects only HITs whose RequesterAnnotation contains this text, such as a run id'
+complete -c delete-hits -l 'older-than' -x -d 'Selects only HITs created longer ago than this, in seconds or with a unit such as 2d'
+complete -c delete-hits -l 'dry-run' -d 'Prints what would be done to each HIT without changing anything'
+complete -c delete-hits -l 'wait' -x -d 'Sets how long to wait for pending assignments to be submitted, in seconds or with a unit'
+complete -c delete-hits -l 'approve-submitted' -d 'Approves submitted assignments so that their HITs can be deleted'
+complete -c delete-hits -l 'reject-submitted' -x -d 'Rejects submitted assignments with this reason so that their HITs can be deleted'
+complete -c delete-hits -l 'account' -d 'Lists every HIT on the account, not only the HITs in the run store'
+complete -c delete-hits -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the folder that holds the run store and the local marketplace'
+complete -c delete-hits -l 'target' -x -a 'local sandbox' -d 'Sets the marketplace: the offline local one or MTurk\'s sandbox'
+complete -c delete-hits -l 'live' -d 'Uses MTurk\'s live marketplace, where real workers are paid with real money'
+complete -c delete-hits -l 'endpoint-url' -x -d 'Sends MTurk API calls to this URL instead of the target\'s endpoint, as the AWS CLI option does'
+complete -c delete-hits -l 'profile' -x -d 'Sets the AWS profile whose credentials sign the MTurk API calls'
+complete -c delete-hits -l 'json' -d 'Writes one JSON object per line on standard output instead of text'
+complete -c delete-hits -s 'y' -l 'yes' -d 'Answers yes to every confirmation, which the live marketplace requires when standard input is not a terminal'
+complete -c delete-hits -s 'h' -l 'help' -d 'Prints this help and exits'
+complete -c delete-hits -l 'version' -d 'Prints the version and exits'
