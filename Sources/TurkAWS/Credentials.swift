@@ -41,7 +41,7 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
     }
 }
 
-/// Where a set of credentials was found.
+/// The place where a set of credentials was found.
 public enum CredentialSource: Sendable, Equatable, CustomStringConvertible {
     case environment
     case credentialsFile(path: String, profile: String)
@@ -62,9 +62,9 @@ public struct ResolvedCredentials: Sendable, Equatable {
     public var source: CredentialSource
 }
 
-/// Why no credentials could be used. No case holds a secret.
+/// The reason no credentials could be used. No case contains a secret.
 public enum CredentialError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Nothing was found; each entry says where the resolver looked and what it found there.
+    /// Nothing was found. Each entry names a place the resolver looked at and what it found there.
     case notFound(placesLooked: [String])
     /// A profile named by `--profile` or `AWS_PROFILE` is in neither file.
     case profileNotFound(profile: String, files: [String])
@@ -109,8 +109,8 @@ public enum CredentialError: Error, Sendable, Equatable, CustomStringConvertible
 /// 3. The same profile in the config file (`AWS_CONFIG_FILE`, default `~/.aws/config`), where sections are
 ///    `[profile NAME]` and `[default]`.
 ///
-/// NOTE: botocore goes on to container and instance metadata endpoints; this resolver stops after the files, and a
-/// profile that assumes a role, uses SSO or runs a credential process is reported as unsupported.
+/// NOTE: botocore goes on to container and instance metadata endpoints, but this resolver stops after the files.
+/// A profile that assumes a role, uses SSO or runs a credential process is reported as unsupported.
 public struct CredentialResolver: Sendable {
     public var environment: [String: String]
     /// The value of `--profile`, if given.
@@ -151,7 +151,7 @@ public struct CredentialResolver: Sendable {
         let credentialsSection = credentialsFile?.section(named: profileName)
         let configSection = configFile.flatMap { Self.configSection(in: $0, profile: profileName) }
 
-        // The AWS CLI fails on a named profile that does not exist even when the environment holds keys.
+        // The AWS CLI fails on a named profile that does not exist even when the environment contains keys.
         if isExplicit && credentialsSection == nil && configSection == nil {
             throw .profileNotFound(profile: profileName, files: [credentialsPath, configPath])
         }
@@ -236,10 +236,7 @@ public struct CredentialResolver: Sendable {
 
     /// Finds a profile's section in the config file: `[profile NAME]`, or `[default]` (also `[profile default]`).
     static func configSection(in file: INIFile, profile: String) -> INIFile.Section? {
-        if let section = file.sections.first(where: { Self.profileName(ofConfigSection: $0.name) == profile }) {
-            return section
-        }
-        return nil
+        file.sections.first { Self.profileName(ofConfigSection: $0.name) == profile }
     }
 
     private static func profileName(ofConfigSection name: String) -> String? {

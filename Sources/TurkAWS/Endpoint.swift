@@ -22,6 +22,9 @@ public enum MTurkEndpoint {
     /// password, query or fragment. A path is kept, as the AWS CLI keeps it.
     public static func parse(_ text: String) throws(EndpointURLError) -> URL {
         // The error may quote `text`, so a URL carrying a password is rejected before it is echoed.
+        guard text.contains("://") else {
+            throw EndpointURLError(value: text, reason: "it has no http:// or https:// scheme")
+        }
         guard let components = URLComponents(string: text) else {
             throw EndpointURLError(value: text, reason: "it does not parse as a URL")
         }
@@ -60,7 +63,7 @@ public enum MTurkEndpoint {
         return url
     }
 
-    /// The `Host` header value for `url`: the host, with the port unless it is the scheme's default.
+    /// Returns the `Host` header value for `url`: the host, with the port unless the port is the scheme's default.
     static func hostHeader(for url: URL) -> String {
         var host = url.host ?? ""
         if host.contains(":") && !host.hasPrefix("[") {

@@ -6,8 +6,8 @@ import FoundationNetworking
 
 /// Decoding of AWS JSON 1.1 error responses, as botocore's JSON parser does it.
 enum AWSJSONErrorDecoder {
-    /// Returns the error that a non-2xx response carries. Never throws: a body that is not a JSON error (an HTML
-    /// page from a proxy, an empty 500) becomes an error named after the HTTP status.
+    /// Returns the error that a non-2xx response carries. A body that is not a JSON error, such as an HTML page from
+    /// a proxy or an empty 500, becomes an error named after the HTTP status.
     static func decode(_ response: HTTPResponse, endpoint: URL) -> MTurkError {
         let requestId = response.header("x-amzn-RequestId") ?? response.header("x-amz-request-id")
         let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
@@ -22,7 +22,7 @@ enum AWSJSONErrorDecoder {
         let reason = HTTPURLResponse.localizedString(forStatusCode: response.status)
         return MTurkError(
             code: String(response.status),
-            message: "\(endpoint.absoluteString) answered HTTP \(response.status) (\(reason)) "
+            message: "\(endpoint.absoluteString) returned HTTP \(response.status) (\(reason)) "
                 + describeUnexpectedBody(response),
             httpStatus: response.status, requestId: requestId)
     }

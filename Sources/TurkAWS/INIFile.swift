@@ -3,10 +3,14 @@ import Foundation
 /// An INI file in the dialect of the AWS CLI's `credentials` and `config` files, which botocore reads with
 /// Python's `configparser`.
 ///
-/// Rules: `[name]` starts a section; `name = value` or `name: value` sets an option (names are compared in lower
-/// case, values are trimmed); a line that starts with `#` or `;` is a comment; an indented line continues the
-/// previous option's value (the CLI's nested `s3 =` settings). A repeated section or option is an error, as it is
-/// for `configparser`, because silently picking one of two secrets would be worse.
+/// Rules:
+/// - `[name]` starts a section.
+/// - `name = value` or `name: value` sets an option. Names are compared in lower case, and values are trimmed.
+/// - A line that starts with `#` or `;` is a comment.
+/// - An indented line continues the previous option's value, as in the CLI's nested `s3 =` settings.
+/// - Lines end with LF, CRLF or CR.
+/// - A repeated section or option is an error, as it is for `configparser`, because silently picking one of two
+///   secrets would be worse.
 public struct INIFile: Sendable, Equatable {
     public struct Section: Sendable, Equatable {
         public var name: String
@@ -15,7 +19,7 @@ public struct INIFile: Sendable, Equatable {
         public var options: [String: String]
     }
 
-    /// Where the text came from, for error messages.
+    /// The file path, for error messages.
     public var path: String
     /// Sections in file order.
     public var sections: [Section]
@@ -29,14 +33,15 @@ public struct INIFile: Sendable, Equatable {
     public static func parse(_ text: String, path: String) throws(INIParseError) -> INIFile {
         var file = INIFile(path: path, sections: [])
         var lastOption: String? = nil
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Swift reads "\r\n" as one Character, so each of the three line endings is matched as a whole.
+        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+            .map(String.init)
         if let first = lines.first, first.hasPrefix("\u{FEFF}") {
             lines[0] = String(first.dropFirst())
         }
 
-        for (index, rawLine) in lines.enumerated() {
+        for (index, line) in lines.enumerated() {
             let number = index + 1
-            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") {
                 continue

@@ -282,7 +282,7 @@ public final class MTurkClient: Marketplace {
 
     // MARK: - Safety rules
 
-    /// Whether repeating `request` after an unclear outcome cannot take effect twice.
+    /// Returns whether repeating `request` after an unclear outcome cannot take effect twice.
     static func isSafeToRepeat<Operation: MTurkOperation>(_ request: Operation) -> Bool {
         if let create = request as? CreateHITWithHITTypeRequest { return create.uniqueRequestToken != nil }
         if let bonus = request as? SendBonusRequest { return bonus.uniqueRequestToken != nil }
@@ -364,7 +364,7 @@ public final class MTurkClient: Marketplace {
     }
 }
 
-/// Why one attempt failed.
+/// The reason one attempt failed.
 private enum AttemptFailure {
     case service(MTurkError, retryAfter: String?)
     case transport(TransportError)

@@ -40,7 +40,7 @@ public final class MTurkWireService: Sendable {
 
     /// - Parameters:
     ///   - credentials: the key pairs whose signatures are accepted.
-    ///   - throttleFraction: the share of authenticated requests (0 to 1) answered with `ThrottlingException`
+    ///   - throttleFraction: the share of authenticated requests (0 to 1) rejected with `ThrottlingException`
     ///     before the operation runs, for tests of client retries. serve-chat takes it from
     ///     `TURKCHAT_LOCAL_THROTTLE`.
     ///   - random: returns numbers in 0..<1 that decide throttling; tests pass a fixed sequence.
@@ -254,7 +254,7 @@ public final class MTurkWireService: Sendable {
     }
 }
 
-/// An error answer of the wire service.
+/// An error response of the wire service.
 struct WireError: Error, Sendable, Equatable {
     var status: Int
     var type: String
@@ -290,6 +290,7 @@ struct SigV4Authorization: Equatable {
     /// Parses `AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, SignedHeaders=a;b, Signature=HEX`.
     static func parse(_ header: String) -> Result<SigV4Authorization, WireError> {
         let trimmed = header.trimmingCharacters(in: .whitespaces)
+
         guard let space = trimmed.firstIndex(of: " ") else {
             return .failure(incomplete("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters."))
         }
@@ -297,12 +298,14 @@ struct SigV4Authorization: Equatable {
         guard algorithm == SigV4Signer.algorithm else {
             return .failure(incomplete("Unsupported AWS 'algorithm': '\(algorithm)'."))
         }
+
         var parameters: [String: String] = [:]
         for part in trimmed[trimmed.index(after: space)...].split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2 else { continue }
             parameters[pair[0].trimmingCharacters(in: .whitespaces)] = pair[1].trimmingCharacters(in: .whitespaces)
         }
+
         var missing: [String] = []
         for name in ["Credential", "Signature", "SignedHeaders"] where (parameters[name] ?? "").isEmpty {
             missing.append("Authorization header requires '\(name)' parameter.")
@@ -310,6 +313,7 @@ struct SigV4Authorization: Equatable {
         guard missing.isEmpty else {
             return .failure(incomplete(missing.joined(separator: " ")))
         }
+
         let scope = parameters["Credential"]!.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard scope.count == 5, !scope[0].isEmpty else {
             return .failure(incomplete(

@@ -3,8 +3,8 @@ import Foundation
 /// How the MTurk client retries: capped exponential backoff with "equal jitter" that honours `Retry-After`.
 ///
 /// The wait before retry `n` (the first retry is 1) is `d/2 + random(0, d/2)` with
-/// `d = min(maxDelay, baseDelay * 2^(n-1))`. With the defaults (0.25 s, 20 s) the waits are about
-/// 0.13–0.25, 0.25–0.5, 0.5–1, 1–2, 2–4, 4–8, 8–16, then 10–20 s; ten attempts in all span roughly 30 to 60 s.
+/// `d = min(maxDelay, baseDelay * 2^(n-1))`. With the defaults (0.25 s, 20 s) the waits are 0.13–0.25, 0.25–0.5,
+/// 0.5–1, 1–2, 2–4, 4–8 and 8–16 s, then 10–20 s. The nine waits between ten attempts add up to 36–72 s.
 /// A `Retry-After` longer than that wait replaces it, up to `maxRetryAfter`.
 public struct RetryPolicy: Sendable, Equatable {
     /// Attempts in all, including the first; 1 disables retries.

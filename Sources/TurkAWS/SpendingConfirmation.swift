@@ -14,7 +14,7 @@ public struct CostLine: Sendable, Equatable {
 
 /// The terminal that a confirmation prompt talks to.
 public protocol ConfirmationConsole: Sendable {
-    /// Whether stdin is a terminal, so a person can answer.
+    /// Whether stdin is a terminal, so a person can type a reply.
     var isInteractive: Bool { get }
     /// Writes text to stderr, keeping stdout for data.
     func write(_ text: String)
@@ -37,11 +37,11 @@ public struct StandardConsole: ConfirmationConsole {
     }
 }
 
-/// Why spending was stopped before any money moved.
+/// The reasons that spending stops before any money moves.
 public enum SpendingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The total is more than the account's available balance.
     case insufficientBalance(total: USD, balance: USD, target: Target)
-    /// Live spending needs `--yes` when nobody can answer a prompt.
+    /// Live spending needs `--yes` when stdin is not a terminal.
     case confirmationRequired(total: USD)
     /// The person at the terminal did not confirm.
     case declined
@@ -62,8 +62,8 @@ public enum SpendingError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// The summary and confirmation that come before any call that spends money.
 ///
-/// Every target gets the summary and the balance check. Only live asks: a total below `typedAmountThreshold` is
-/// confirmed with `y`, a larger one by typing the amount. `--yes` (`assumeYes`) skips the question, and is
+/// Every target gets the summary and the balance check. Only the live target prompts: a total below
+/// `typedAmountThreshold` is confirmed with `y`, and a larger one by typing the amount. `--yes` (`assumeYes`) skips the question, and is
 /// required on live when stdin is not a terminal.
 public enum SpendingConfirmation {
     /// Totals from $100.00 up must be typed out on live.
@@ -89,13 +89,13 @@ public enum SpendingConfirmation {
 
         if total >= typedAmountThreshold {
             console.write("Type the total, \(total.mturkString), to spend it on live MTurk: ")
-            let answer = console.readLine()?.trimmingCharacters(in: .whitespaces) ?? ""
-            let typed = answer.hasPrefix("$") ? String(answer.dropFirst()) : answer
+            let reply = console.readLine()?.trimmingCharacters(in: .whitespaces) ?? ""
+            let typed = reply.hasPrefix("$") ? String(reply.dropFirst()) : reply
             guard USD(mturkString: typed) == total else { throw .declined }
         } else {
             console.write("Spend \(total) on live MTurk? [y/N] ")
-            let answer = console.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-            guard answer == "y" || answer == "yes" else { throw .declined }
+            let reply = console.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            guard reply == "y" || reply == "yes" else { throw .declined }
         }
     }
 

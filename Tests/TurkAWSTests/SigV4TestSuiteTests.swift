@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TurkAWS
+import TurkModel
 
 /// One case folder of the AWS SigV4 test suite.
 struct SigV4SuiteCase: CustomStringConvertible, Sendable {
