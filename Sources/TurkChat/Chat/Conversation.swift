@@ -1,0 +1,318 @@
+import Foundation
+import TurkStore
+
+/// A chat message as the engine keeps it in memory, after the run store has given it a sequence number.
+struct ChatMessage {
+    var seq: Int
+    /// The store's message id: `w:<worker>:<client id>` for a worker's message, a UUID for others.
+    var messageId: String
+    /// The sender's role (agent id), or the task's system name such as `QA Collector`.
+    var senderAgentId: String
+    var workerId: String?
+    var assignmentId: String?
+    var text: String
+    var episodeDone: Bool
+    /// The agent ids that see the message; nil when every agent does.
+    var recipients: [String]?
+    /// Task fields beyond the text.
+    var data: [String: JSONValue]?
+    /// The client's own id for a worker's message, echoed back so the page can match its pending message.
+    var clientId: String?
+
+    func isVisible(to agentId: String) -> Bool {
+        recipients.map { $0.contains(agentId) } ?? true
+    }
+
+    /// The `extra_json` column: recipients, task fields and the client id.
+    var extraJSON: String? {
+        var object: [String: JSONValue] = [:]
+        if let recipients { object["recipients"] = .array(recipients.map { .string($0) }) }
+        if let data { object["data"] = .object(data) }
+        if let clientId { object["client_id"] = .string(clientId) }
+        return object.isEmpty ? nil : JSONValue.object(object).jsonText
+    }
+
+    init(seq: Int, messageId: String, senderAgentId: String, workerId: String?, assignmentId: String?, text: String,
+         episodeDone: Bool, recipients: [String]?, data: [String: JSONValue]?, clientId: String?) {
+        self.seq = seq
+        self.messageId = messageId
+        self.senderAgentId = senderAgentId
+        self.workerId = workerId
+        self.assignmentId = assignmentId
+        self.text = text
+        self.episodeDone = episodeDone
+        self.recipients = recipients
+        self.data = data
+        self.clientId = clientId
+    }
+
+    /// Rebuilds a message from its stored row.
+    init(record: MessageRecord) {
+        let extra = record.extraJSON.flatMap(JSONValue.parse)
+        var recipients: [String]?
+        if case .array(let items)? = extra?["recipients"] { recipients = items.compactMap(\.stringValue) }
+        var data: [String: JSONValue]?
+        if case .object(let object)? = extra?["data"] { data = object }
+        self.init(seq: record.seq, messageId: record.messageId, senderAgentId: record.senderAgentId,
+                  workerId: record.workerId, assignmentId: record.assignmentId, text: record.text,
+                  episodeDone: record.episodeDone, recipients: recipients, data: data,
+                  clientId: extra?["client_id"]?.stringValue)
+    }
+
+    /// The frame that shows this message to `viewer`.
+    func frame(conversationId: String, viewer: WorkerSession) -> ServerFrame {
+        var fields: [String: JSONValue] = [
+            "conversation": .string(conversationId), "seq": .number(Double(seq)), "id": .string(messageId),
+            "sender": .string(senderAgentId), "text": .string(text), "episode_done": .bool(episodeDone),
+        ]
+        let own = workerId == viewer.key.workerId && assignmentId == viewer.key.assignmentId
+        fields["own"] = .bool(own)
+        if own, let clientId { fields["client_id"] = .string(clientId) }
+        if let data { fields["data"] = .object(data) }
+        return ServerFrame(type: "message", fields: fields)
+    }
+}
+
+/// One conversation: its members, its stored messages, its world, and an outbox that keeps deliveries in order.
+///
+/// Every message goes to the run store first. Its outbox entry becomes ready when the store returns the message's
+/// sequence number; entries are delivered strictly in order, so a command the world issued after a message never
+/// overtakes that message, even while the message is still being written.
+final class Conversation {
+    let id: String
+    let run: RunRuntime
+    unowned let engine: ChatEngine
+    /// Human members by agent id, in role order.
+    private(set) var members: [(agentId: String, session: WorkerSession)]
+    private(set) var messages: [ChatMessage] = []
+    private var seqByMessageId: [String: Int] = [:]
+    private var outbox: [OutboxEntry] = []
+    private var flushing = false
+    let taskData: JSONValue
+    var world: ConversationWorld!
+    private(set) var status: ConversationStatus
+    /// The task's name for system messages, such as `QA Collector`.
+    var systemName: String
+
+    init(id: String, run: RunRuntime, engine: ChatEngine, members: [(agentId: String, session: WorkerSession)],
+         taskData: JSONValue, status: ConversationStatus, systemName: String) {
+        self.id = id
+        self.run = run
+        self.engine = engine
+        self.members = members
+        self.taskData = taskData
+        self.status = status
+        self.systemName = systemName
+    }
+
+    var isOpen: Bool { !status.isFinal }
+
+    func member(_ agentId: String) -> WorkerSession? {
+        members.first { $0.agentId == agentId }?.session
+    }
+
+    /// Loads stored messages after a restart.
+    func restoreMessages(_ stored: [ChatMessage]) {
+        messages = stored.sorted { $0.seq < $1.seq }
+        for message in messages { seqByMessageId[message.messageId] = message.seq }
+    }
+
+    /// The sequence number of a stored message id, or nil.
+    func storedSeq(messageId: String) -> Int? { seqByMessageId[messageId] }
+
+    /// Messages that `session` can see with a sequence number above `seq`, in order.
+    func messages(for session: WorkerSession, after seq: Int) -> [ChatMessage] {
+        guard let agentId = session.agentId else { return [] }
+        return messages.filter { $0.seq > seq && $0.isVisible(to: agentId) }
+    }
+
+    // MARK: - World actions
+
+    /// Stores a message from the task (not from a worker) and then shows it to `recipients` (every member when nil).
+    func send(text: String, from sender: String? = nil, to recipients: [String]? = nil, episodeDone: Bool = false,
+              data: [String: JSONValue]? = nil) {
+        let message = ChatMessage(
+            seq: 0, messageId: UUID().uuidString.lowercased(), senderAgentId: sender ?? systemName, workerId: nil,
+            assignmentId: nil, text: text, episodeDone: episodeDone, recipients: recipients, data: data,
+            clientId: nil)
+        store(message) { [unowned self] stored in
+            self.deliver(stored, except: nil)
+        }
+    }
+
+    /// Asks an agent for its next message: enables the page's input and starts the idle timer.
+    func requestMessage(from agentId: String) {
+        enqueueReady { [unowned self] in
+            guard let session = self.member(agentId),
+                  session.status == .inTask || session.status == .onboarding else { return }
+            self.engine.requestInput(from: session)
+        }
+    }
+
+    /// Shows `text` as the page's status line for an agent (every member when nil) without storing it.
+    func showStatus(_ text: String, to agentId: String? = nil) {
+        enqueueReady { [unowned self] in
+            for (id, session) in self.members where agentId == nil || agentId == id {
+                session.deliver(ServerFrame(type: "command", fields: [
+                    "command": .string(ChatCommand.wait.rawValue), "text": .string(text)]), remember: true)
+            }
+        }
+    }
+
+    /// Stores what the conversation collected.
+    func setResult(_ result: JSONValue) {
+        enqueueReady { [unowned self] in
+            let id = self.id
+            self.engine.storeWriter.write("conversation result", logger: self.engine.logger) { store in
+                try store.setConversationResult(id, resultJSON: result.jsonText)
+            }
+        }
+    }
+
+    /// Ends the conversation normally: every member still in it becomes `done` and may submit.
+    func finish() {
+        enqueueReady { [unowned self] in
+            guard self.isOpen else { return }
+            self.setStatus(.done)
+            for (_, session) in self.members where session.status == .inTask {
+                self.engine.finishAssignment(session, status: .done)
+            }
+        }
+    }
+
+    // MARK: - Human messages
+
+    /// Takes a worker's message: stores it, acknowledges it, shows it to the other members and passes it to the
+    /// world. A resent message (same client id) is acknowledged again with its stored sequence number.
+    func acceptMessage(from session: WorkerSession, clientId: String, text: String, data: [String: JSONValue]?) {
+        let messageId = "w:\(session.key.workerId):\(clientId)"
+        if let seq = seqByMessageId[messageId] {
+            session.deliver(ackFrame(clientId: clientId, seq: seq), remember: false)
+            return
+        }
+        if session.messagesInFlight.contains(clientId) { return }
+        guard session.awaitingInput else {
+            session.deliver(.error(code: "not_your_turn",
+                                   message: "The conversation is not waiting for a message from you.",
+                                   clientId: clientId), remember: false)
+            return
+        }
+
+        session.awaitingInput = false
+        session.messagesInFlight.insert(clientId)
+        engine.cancelIdleTimer(session)
+        let message = ChatMessage(
+            seq: 0, messageId: messageId, senderAgentId: session.agentId ?? "worker", workerId: session.key.workerId,
+            assignmentId: session.key.assignmentId, text: text, episodeDone: false, recipients: nil, data: data,
+            clientId: clientId)
+        store(message) { [unowned self] stored in
+            session.messagesInFlight.remove(clientId)
+            session.messagesSent += 1
+            session.deliver(self.ackFrame(clientId: clientId, seq: stored.seq), remember: false)
+            self.deliver(stored, except: session)
+            if self.isOpen { self.world.received(stored, in: self) }
+        }
+    }
+
+    private func ackFrame(clientId: String, seq: Int) -> ServerFrame {
+        ServerFrame(type: "ack", fields: [
+            "client_id": .string(clientId), "seq": .number(Double(seq)), "conversation": .string(id)])
+    }
+
+    // MARK: - Outbox
+
+    private final class OutboxEntry {
+        var ready = false
+        var action: (() -> Void)?
+    }
+
+    private func store(_ message: ChatMessage, then deliverStored: @escaping (ChatMessage) -> Void) {
+        let entry = OutboxEntry()
+        outbox.append(entry)
+        let newMessage = NewMessage(
+            conversationId: id, messageId: message.messageId, senderAgentId: message.senderAgentId,
+            workerId: message.workerId, assignmentId: message.assignmentId, text: message.text,
+            extraJSON: message.extraJSON, episodeDone: message.episodeDone)
+        let logger = engine.logger
+        let conversationId = id
+        engine.storeWriter.perform({ store in try store.appendMessage(newMessage) }) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let appended):
+                var stored = message
+                stored.seq = appended.message.seq
+                entry.action = { [unowned self] in
+                    if self.seqByMessageId[stored.messageId] == nil {
+                        self.messages.append(stored)
+                        self.seqByMessageId[stored.messageId] = stored.seq
+                    }
+                    deliverStored(stored)
+                }
+            case .failure(let error):
+                logger.error("could not store a message; it was not delivered",
+                             ["conversation": conversationId, "message": message.messageId,
+                              "error": String(describing: error)])
+                entry.action = { [unowned self] in
+                    if let clientId = message.clientId,
+                       let sender = self.members.first(where: { $0.session.key.workerId == message.workerId })?.session {
+                        sender.messagesInFlight.remove(clientId)
+                        sender.awaitingInput = true
+                        sender.deliver(.error(code: "store_failed",
+                                              message: "The server could not save your message; send it again.",
+                                              clientId: clientId), remember: false)
+                    }
+                }
+            }
+            entry.ready = true
+            self.flushOutbox()
+        }
+    }
+
+    private func enqueueReady(_ action: @escaping () -> Void) {
+        let entry = OutboxEntry()
+        entry.ready = true
+        entry.action = action
+        outbox.append(entry)
+        flushOutbox()
+    }
+
+    private func flushOutbox() {
+        guard !flushing else { return }
+        flushing = true
+        defer { flushing = false }
+        while let first = outbox.first, first.ready {
+            outbox.removeFirst()
+            first.action?()
+        }
+    }
+
+    /// Shows a stored message to every member who may see it, except `sender` (who gets an ack instead).
+    private func deliver(_ message: ChatMessage, except sender: WorkerSession?) {
+        for (agentId, session) in members where session !== sender && message.isVisible(to: agentId) {
+            session.deliver(message.frame(conversationId: id, viewer: session), remember: false)
+        }
+    }
+
+    // MARK: - Status
+
+    func setStatus(_ newStatus: ConversationStatus) {
+        guard status != newStatus else { return }
+        status = newStatus
+        let id = self.id
+        engine.storeWriter.write("conversation status", logger: engine.logger) { store in
+            try store.setConversationStatus(id, newStatus)
+        }
+        if newStatus.isFinal {
+            engine.logger.info("conversation ended", ["conversation": id, "run": run.id, "status": newStatus.rawValue])
+        }
+    }
+
+    /// Ends the conversation because `leaver` left (disconnect, timeout or return); the others may submit.
+    func memberLeft(_ leaver: WorkerSession) {
+        guard isOpen else { return }
+        setStatus(.partnerDisconnect)
+        for (_, session) in members where session !== leaver && session.status == .inTask {
+            engine.finishAssignment(session, status: .partnerDisconnect)
+        }
+    }
+}

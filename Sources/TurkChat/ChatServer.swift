@@ -1,0 +1,102 @@
+import Dispatch
+import Foundation
+import Synchronization
+import TurkModel
+import TurkStore
+
+/// What serve-chat listens on, where it keeps state and which parts it serves.
+public struct ChatServerConfiguration: Sendable {
+    /// Address to bind. The default serves this machine only.
+    public var host: String = "127.0.0.1"
+    /// TCP port; 0 takes a free port, which `run` reports through its callback.
+    public var port: Int = 8080
+    public var stateDirectory: StateDirectory
+    public var target: Target = .local
+    /// PEM certificate and key; with both set the server speaks HTTPS and WSS only.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// The URL workers use to reach this server when it differs from the bound address (a proxy or a public
+    /// host name). Reported instead of the bound URL.
+    public var publicURL: URL?
+    /// Folders searched for task directories after the run's own task directory and the shipped `tasks/`.
+    public var extraTaskDirectories: [URL] = []
+    /// Serve the worker site (HIT list, accept, externalSubmit). Only on the local target.
+    public var workerSiteEnabled: Bool = true
+    /// Serve the local marketplace over MTurk's JSON wire protocol at `POST /`. Only on the local target.
+    public var wireEndpointEnabled: Bool = true
+    public var limits = ServerLimits()
+    public var logger: ChatLogger = .standardError(prefix: "serve-chat")
+    /// Stop on SIGINT and SIGTERM. Tests that run several servers in one process turn this off.
+    public var handlesSignals: Bool = true
+    /// The marketplace for sandbox and live, built by the command from the credentials. The local target opens
+    /// the local marketplace in the state directory and ignores this.
+    public var remoteMarketplace: (any Marketplace)?
+
+    public init(stateDirectory: StateDirectory) {
+        self.stateDirectory = stateDirectory
+    }
+}
+
+/// An error that keeps serve-chat from starting: a port in use, an unreadable TLS file, a run with bad task data.
+public struct ChatServerError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// serve-chat: the chat page, the WebSocket endpoint, and on the local target the worker site and the wire
+/// endpoint of the local marketplace.
+///
+/// `run` blocks the calling thread, which becomes the service thread, until `stop` is called or (when
+/// `handlesSignals` is set) SIGINT or SIGTERM arrives. It prints nothing itself; the bound URL goes to the callback
+/// and events go to the configured logger.
+public final class ChatServer: Sendable {
+    public let configuration: ChatServerConfiguration
+    private let stopRequested = Atomic<Bool>(false)
+    private let currentWaker = Mutex<Waker?>(nil)
+
+    public init(configuration: ChatServerConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Serves until stopped. Throws when the server cannot start; returns after a graceful shutdown.
+    public func run(onListening: @Sendable (URL) -> Void) throws {
+        let core = try ChatServerCore(configuration: configuration)
+        currentWaker.withLock { $0 = core.transport.waker }
+        defer { currentWaker.withLock { $0 = nil } }
+
+        var signalSources: [DispatchSourceSignal] = []
+        if configuration.handlesSignals {
+            signalSources = installSignalHandlers()
+        }
+        defer {
+            for source in signalSources { source.cancel() }
+        }
+
+        try core.start()
+        onListening(core.reportedURL)
+        core.run(until: { self.stopRequested.load(ordering: .acquiring) })
+        core.shutdown()
+    }
+
+    /// Asks a running server to stop. Safe from any thread, and before or after `run`.
+    public func stop() {
+        stopRequested.store(true, ordering: .releasing)
+        currentWaker.withLock { $0?.wake() }
+    }
+
+    private func installSignalHandlers() -> [DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                configuration.logger.notice("received a stop signal; shutting down", ["signal": String(number)])
+                stop()
+            }
+            source.resume()
+            return source
+        }
+    }
+}

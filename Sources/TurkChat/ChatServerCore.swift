@@ -1,0 +1,298 @@
+import Foundation
+import TurkAWS
+import TurkLocal
+import TurkModel
+import TurkStore
+
+/// The service-thread half of serve-chat: owns the transport, the engine and the routes.
+final class ChatServerCore: TransportHandler {
+    let configuration: ChatServerConfiguration
+    let transport: LWSTransport
+    let logger: ChatLogger
+    let inbox: Inbox<ChatServerCore>
+    let runStore: RunStore
+    let storeWriter: StoreWriter
+    let localMarketplace: LocalMarketplace?
+    let workerSite: WorkerSite?
+    let wireService: MTurkWireService?
+    private(set) var engine: ChatEngine!
+    private(set) var runLoader: RunLoader!
+    private(set) var isStopping = false
+
+    init(configuration: ChatServerConfiguration) throws {
+        self.configuration = configuration
+        logger = configuration.logger
+        transport = LWSTransport(
+            options: TransportOptions(
+                host: configuration.host, port: configuration.port,
+                tlsCertificatePath: configuration.tlsCertificatePath, tlsKeyPath: configuration.tlsKeyPath,
+                limits: configuration.limits, webSocketPaths: ["/ws"]),
+            logger: configuration.logger)
+        inbox = Inbox(waker: transport.waker)
+
+        guard (configuration.tlsCertificatePath == nil) == (configuration.tlsKeyPath == nil) else {
+            throw ChatServerError("TLS needs both a certificate and a key; pass --tls-cert and --tls-key together")
+        }
+        do {
+            runStore = try RunStore(stateDirectory: configuration.stateDirectory)
+        } catch {
+            throw ChatServerError("cannot open the run store in \(configuration.stateDirectory.url.path): \(error)")
+        }
+        storeWriter = StoreWriter(store: runStore, inbox: inbox)
+
+        let authority: any AssignmentAuthority
+        if configuration.target == .local {
+            let marketplace: LocalMarketplace
+            do {
+                marketplace = try LocalMarketplace(stateDirectory: configuration.stateDirectory)
+            } catch {
+                throw ChatServerError("cannot open the local marketplace in "
+                                      + "\(configuration.stateDirectory.url.path): \(error)")
+            }
+            localMarketplace = marketplace
+            authority = LocalAuthority(marketplace: marketplace)
+            workerSite = configuration.workerSiteEnabled ? WorkerSite(marketplace: marketplace) : nil
+            let log = configuration.logger
+            wireService = configuration.wireEndpointEnabled
+                ? MTurkWireService(
+                    marketplace: marketplace,
+                    credentials: [AWSCredentials(accessKeyId: LocalMarketplace.accessKeyId,
+                                                 secretAccessKey: LocalMarketplace.secretAccessKey)],
+                    region: LocalMarketplace.region, throttleFraction: marketplace.throttleFraction,
+                    log: { line in log.error("wire endpoint: \(line)") })
+                : nil
+        } else {
+            localMarketplace = nil
+            workerSite = nil
+            wireService = nil
+            authority = TrustingAuthority()
+        }
+
+        transport.handler = self
+        runLoader = RunLoader(core: self, storeWriter: storeWriter,
+                              taskSearchPaths: configuration.extraTaskDirectories + shippedTaskDirectories(),
+                              target: configuration.target)
+        engine = ChatEngine(core: self, storeWriter: storeWriter, authority: authority, runLoader: runLoader)
+    }
+
+    /// The URL the server reports: the public URL when set, else the bound address.
+    var reportedURL: URL {
+        configuration.publicURL ?? boundURL
+    }
+
+    var boundURL: URL {
+        let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return URL(string: "\(scheme)://\(host):\(transport.boundPort)")!
+    }
+
+    /// Where the local worker site's pages submit (`turkSubmitTo`): this server.
+    var submitBaseURL: String {
+        var text = reportedURL.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+
+    // MARK: - Life cycle
+
+    func start() throws {
+        do {
+            try transport.start()
+        } catch let error as TransportError {
+            throw ChatServerError(error.description)
+        }
+        try restoreOpenConversations()
+        engine.start()
+        logger.notice("started", [
+            "url": reportedURL.absoluteString, "target": configuration.target.rawValue,
+            "state_dir": configuration.stateDirectory.url.path,
+            "worker_site": String(workerSite != nil), "wire_endpoint": String(wireService != nil),
+        ])
+    }
+
+    func run(until shouldStop: () -> Bool) {
+        transport.run(until: shouldStop)
+    }
+
+    /// Tells the workers, closes their sockets, writes what is queued for the store, and closes everything.
+    func shutdown() {
+        isStopping = true
+        logger.notice("stopping", ["connections": String(transport.openSockets.count)])
+        engine.shutdown()
+        transport.drain(seconds: 2) { self.engine.allSocketsClosed }
+        storeWriter.flush()
+        for job in inbox.take() { job(self) }
+        storeWriter.flush()
+        transport.destroyContext()
+        runStore.close()
+        localMarketplace?.close()
+        logger.notice("stopped")
+    }
+
+    /// Loads the open conversations of this target's runs from the store, before serving.
+    private func restoreOpenConversations() throws {
+        let open = try runStore.openConversations()
+        guard !open.isEmpty else { return }
+        var runs: [String: RunRuntime] = [:]
+        var items: [RestoreSnapshot.Item] = []
+        let searchPaths = configuration.extraTaskDirectories + shippedTaskDirectories()
+        for record in open {
+            if runs[record.runId] == nil {
+                do {
+                    let loaded = try RunLoader.load(id: record.runId, store: runStore, searchPaths: searchPaths,
+                                                    target: configuration.target)
+                    runs[record.runId] = runLoader.adopt(loaded)
+                } catch let error as RunLoadError {
+                    if !error.isNotFound {
+                        logger.error("cannot resume the conversations of a run",
+                                     ["run": record.runId, "error": error.message])
+                    }
+                    continue
+                }
+            }
+            items.append(RestoreSnapshot.Item(
+                record: record, assignments: try runStore.assignments(conversation: record.id),
+                messages: try runStore.messages(conversation: record.id)))
+        }
+        engine.restore(RestoreSnapshot(conversations: items), runs: runs)
+    }
+
+    // MARK: - Transport events
+
+    func handleHTTP(_ request: HTTPRequest) {
+        if request.method == "POST" && request.path == "/" && request.header("x-amz-target") != nil {
+            serveWire(request)
+            return
+        }
+        if let workerSite, workerSite.handle(request, core: self) { return }
+
+        let method = request.method == "HEAD" ? "GET" : request.method
+        switch (method, request.path) {
+        case ("GET", "/chat"):
+            serveChatPage(request)
+        case ("GET", "/static/chat.js"):
+            transport.respond(request.connectionID, HTTPResponse(
+                contentType: "text/javascript; charset=utf-8", body: Data(ChatAssets.script.utf8)))
+        case ("GET", "/static/chat.css"):
+            transport.respond(request.connectionID, HTTPResponse(
+                contentType: "text/css; charset=utf-8", body: Data(ChatAssets.style.utf8)))
+        case ("GET", "/healthz"):
+            transport.respond(request.connectionID, .json(["status": "ok"]))
+        case (_, "/chat"), (_, "/static/chat.js"), (_, "/static/chat.css"), (_, "/healthz"):
+            transport.respond(request.connectionID, .text("Method \(request.method) is not allowed here.\n",
+                                                          status: 405))
+        default:
+            transport.respond(request.connectionID, .html(Pages.message(
+                title: "Not found", text: "There is no page at \(request.path).", isError: true), status: 404))
+        }
+    }
+
+    func webSocketOpened(_ socket: WebSocket) {
+        if isStopping {
+            socket.close(code: CloseCode.goingAway, reason: "server stopping")
+            return
+        }
+        engine.socketOpened(socket)
+    }
+
+    func webSocketReceived(_ socket: WebSocket, text: String) {
+        engine.socketReceived(socket, text: text)
+    }
+
+    func webSocketClosed(_ socket: WebSocket) {
+        engine.socketClosed(socket)
+    }
+
+    func inboxReady() {
+        for job in inbox.take() { job(self) }
+    }
+
+    // MARK: - Routes
+
+    private func serveWire(_ request: HTTPRequest) {
+        guard let wireService else {
+            transport.respond(request.connectionID, .text(
+                "The MTurk wire endpoint is off: it runs only on the local target.\n", status: 404))
+            return
+        }
+        let inbox = self.inbox
+        Task {
+            let response = await wireService.handle(method: request.method, path: request.path,
+                                                    headers: request.headers, body: request.body)
+            let contentType = response.headers.first { $0.name.lowercased() == "content-type" }?.value
+                ?? "application/x-amz-json-1.1"
+            let headers = response.headers
+                .filter { $0.name.lowercased() != "content-type" && $0.name.lowercased() != "content-length" }
+                .map { (name: $0.name, value: $0.value) }
+            inbox.post { core in
+                core.transport.respond(request.connectionID, HTTPResponse(
+                    status: response.status, contentType: contentType, headers: headers, body: response.body))
+            }
+        }
+    }
+
+    private func serveChatPage(_ request: HTTPRequest) {
+        let parameters: Pages.ChatParameters
+        do {
+            parameters = try chatParameters(request)
+        } catch {
+            logger.warning("rejected a chat page request", ["reason": error.message, "peer": request.remoteAddress])
+            transport.respond(request.connectionID, .html(Pages.message(
+                title: "Invalid task link", text: error.message, isError: true), status: error.status))
+            return
+        }
+        runLoader.withRun(parameters.runId) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .failure(let error):
+                self.transport.respond(request.connectionID, .html(Pages.message(
+                    title: "Task not available", text: error.message, isError: true),
+                    status: error.isNotFound ? 404 : 503))
+            case .success(let run):
+                let task = run.task.definition
+                let description = Pages.taskDescriptionHTML(task, preview: parameters.isPreview)
+                let returnURL = self.workerSite == nil ? nil : "/return"
+                self.transport.respond(request.connectionID, .html(Pages.chat(
+                    task: task, parameters: parameters, descriptionHTML: description, returnURL: returnURL)))
+            }
+        }
+    }
+
+    /// Reads and checks the parameters of `/chat`. A parameter that appears twice, or a worker id that carries a
+    /// comma (as when a proxy joined two copies), is rejected.
+    private func chatParameters(_ request: HTTPRequest) throws(HTTPError) -> Pages.ChatParameters {
+        guard let runId = try request.uniqueQueryValue("run"), isRunID(runId) else {
+            throw HTTPError(status: 400, message: "The link needs a valid run parameter.")
+        }
+        let assignmentId = try request.uniqueQueryValue("assignmentId") ?? WorkerSite.previewAssignmentId
+        let hitId = try request.uniqueQueryValue("hitId") ?? ""
+        let workerId = try request.uniqueQueryValue("workerId") ?? ""
+        let submitTo = try request.uniqueQueryValue("turkSubmitTo") ?? ""
+        let isPreview = assignmentId == WorkerSite.previewAssignmentId
+        if !hitId.isEmpty && !isEntityID(hitId) {
+            throw HTTPError(status: 400, message: "Invalid hitId \"\(hitId.prefix(80))\".")
+        }
+        if !isPreview {
+            guard isEntityID(assignmentId) else {
+                throw HTTPError(status: 400, message: "Invalid assignmentId \"\(assignmentId.prefix(80))\".")
+            }
+            guard !workerId.contains(",") else {
+                throw HTTPError(status: 400, message: "The workerId \"\(workerId.prefix(80))\" contains a comma: "
+                                + "it arrived twice in the URL. Open the task from the HIT again.")
+            }
+            guard isWorkerIDForm(workerId) else {
+                throw HTTPError(status: 400, message: "Invalid workerId \"\(workerId.prefix(80))\".")
+            }
+            guard !hitId.isEmpty else { throw HTTPError(status: 400, message: "The link needs a hitId parameter.") }
+        }
+        var submitBase = submitTo
+        if submitBase.isEmpty {
+            submitBase = configuration.target.workerSubmitBase?.absoluteString ?? submitBaseURL
+        }
+        guard let submitURL = URL(string: submitBase), ["http", "https"].contains(submitURL.scheme ?? "") else {
+            throw HTTPError(status: 400, message: "Invalid turkSubmitTo \"\(submitTo.prefix(120))\".")
+        }
+        return Pages.ChatParameters(runId: runId, hitId: hitId, assignmentId: assignmentId, workerId: workerId,
+                                    turkSubmitTo: submitBase, isPreview: isPreview)
+    }
+}

@@ -1,0 +1,851 @@
+import CWebSockets
+import Foundation
+import Synchronization
+
+/// Receives the transport's events. Every method runs on the service thread.
+protocol TransportHandler: AnyObject {
+    /// A complete HTTP request (body included). Call `transport.respond` now or later, on the service thread.
+    func handleHTTP(_ request: HTTPRequest)
+    /// A WebSocket upgrade finished.
+    func webSocketOpened(_ socket: WebSocket)
+    /// A complete text message arrived on a WebSocket.
+    func webSocketReceived(_ socket: WebSocket, text: String)
+    /// A WebSocket closed, for any reason. The socket must not be used afterwards.
+    func webSocketClosed(_ socket: WebSocket)
+    /// Jobs posted from other threads are waiting in the inbox.
+    func inboxReady()
+}
+
+/// Options for the listening socket and TLS.
+struct TransportOptions {
+    var host: String
+    var port: Int
+    var tlsCertificatePath: String?
+    var tlsKeyPath: String?
+    var limits: ServerLimits
+    /// Paths that accept a WebSocket upgrade.
+    var webSocketPaths: Set<String>
+}
+
+/// An error from starting the transport.
+struct TransportError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The HTTP, HTTPS and WebSocket server on libwebsockets.
+///
+/// One service thread runs `run()` and every callback; nothing here is touched from another thread except
+/// `Waker`. Connections are found by their `wsi` pointer in a dictionary rather than through lws's per-session
+/// memory, because an HTTP connection that upgrades to WebSocket rebinds its protocol and lws then frees and
+/// reallocates that memory.
+final class LWSTransport {
+    let options: TransportOptions
+    let logger: ChatLogger
+    weak var handler: TransportHandler?
+    let waker = Waker()
+
+    private(set) var boundPort: Int = 0
+    private var context: OpaquePointer?
+    private var protocols: UnsafeMutablePointer<lws_protocols>?
+    private var protocolName: UnsafeMutablePointer<CChar>?
+    private var cStrings: [UnsafeMutablePointer<CChar>] = []
+    private var timerBox: UnsafeMutableRawPointer?
+    private var stopping = false
+
+    private var nextConnectionID: UInt64 = 1
+    /// Connections by `wsi` bit pattern: HTTP transactions and open WebSockets.
+    private var httpByWSI: [UInt: HTTPConnectionState] = [:]
+    private var httpByID: [UInt64: HTTPConnectionState] = [:]
+    private var socketsByWSI: [UInt: WebSocket] = [:]
+    /// Accepted connections that have not finished their request headers yet, with the time they were accepted.
+    private var pendingHandshakes: [UInt: Date] = [:]
+    /// Write buffer with `LWS_PRE` bytes of headroom, reused for every write.
+    private var writeBuffer: UnsafeMutablePointer<UInt8>
+    private var writeBufferCapacity: Int
+    private let pre = Int(cws_pre())
+    let timers = TimerQueue()
+    let repeats = RepeatLimiter()
+
+    init(options: TransportOptions, logger: ChatLogger) {
+        self.options = options
+        self.logger = logger
+        writeBufferCapacity = 64 * 1024
+        writeBuffer = .allocate(capacity: Int(cws_pre()) + writeBufferCapacity)
+    }
+
+    deinit {
+        destroyContext()
+        writeBuffer.deallocate()
+    }
+
+    // MARK: - Start and stop
+
+    /// Creates the lws context and binds the listening socket. Throws when the address is taken or TLS files
+    /// cannot be loaded.
+    func start() throws {
+        lws_set_log_level(Int32(LLL_ERR), lwsLogEmit)
+
+        protocolName = strdup("turkchat-v1")
+        protocols = .allocate(capacity: 2)
+        protocols![0] = lws_protocols(
+            name: protocolName, callback: lwsCallback, per_session_data_size: 0,
+            rx_buffer_size: 16 * 1024, id: 0, user: nil, tx_packet_size: 0)
+        protocols![1] = lws_protocols(
+            name: nil, callback: nil, per_session_data_size: 0, rx_buffer_size: 0, id: 0, user: nil,
+            tx_packet_size: 0)
+
+        var info = lws_context_creation_info()
+        info.port = Int32(options.port)
+        info.iface = UnsafePointer(cString(options.host))
+        info.protocols = UnsafePointer(protocols)
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        info.timeout_secs = UInt32(max(1, options.limits.handshakeTimeoutSeconds))
+        info.timeout_secs_ah_idle = UInt32(max(1, options.limits.handshakeTimeoutSeconds))
+        info.keepalive_timeout = 30
+        info.alpn = UnsafePointer(cString("http/1.1"))
+        info.server_string = UnsafePointer(cString("turkchat"))
+        info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8) | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+        if options.host == "::" || options.host.contains(":") {
+            info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+        }
+        if let cert = options.tlsCertificatePath, let key = options.tlsKeyPath {
+            for path in [cert, key] where !FileManager.default.isReadableFile(atPath: path) {
+                throw TransportError(description: "cannot read TLS file \(path); check the path and its permissions")
+            }
+            info.options |= UInt64(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT)
+            info.ssl_cert_filepath = UnsafePointer(cString(cert))
+            info.ssl_private_key_filepath = UnsafePointer(cString(key))
+        }
+
+        guard let context = lws_create_context(&info) else {
+            destroyContext()
+            let what = options.tlsCertificatePath == nil ? "" : " (or its TLS certificate and key could not be loaded)"
+            throw TransportError(description:
+                "cannot listen on \(options.host) port \(options.port)\(what); is the port in use or the address "
+                + "not on this machine?")
+        }
+        self.context = context
+        waker.attach(context)
+
+        guard let vhost = lws_get_vhost_by_name(context, "default") else {
+            throw TransportError(description: "libwebsockets created no default vhost")
+        }
+        boundPort = Int(lws_get_vhost_listen_port(vhost))
+        guard boundPort > 0 else {
+            throw TransportError(description: "cannot listen on \(options.host) port \(options.port)")
+        }
+
+        let box = UnsafeMutableRawPointer.allocate(
+            byteCount: MemoryLayout<lws_sorted_usec_list_t>.stride + MemoryLayout<UnsafeMutableRawPointer>.stride,
+            alignment: 16)
+        box.initializeMemory(as: UInt8.self, repeating: 0,
+                             count: MemoryLayout<lws_sorted_usec_list_t>.stride)
+        box.storeBytes(of: Unmanaged.passUnretained(self).toOpaque(),
+                       toByteOffset: MemoryLayout<lws_sorted_usec_list_t>.stride, as: UnsafeMutableRawPointer.self)
+        timerBox = box
+        scheduleTimerWakeup()
+    }
+
+    /// Services the network until `requestStop` (or the waker) stops the loop.
+    func run(until shouldStop: () -> Bool) {
+        guard let context else { return }
+        while !shouldStop() {
+            if lws_service(context, 0) < 0 { break }
+        }
+    }
+
+    /// Runs the loop for up to `seconds` more, for a graceful shutdown to flush close frames.
+    func drain(seconds: Double, until done: () -> Bool) {
+        guard let context else { return }
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline && !done() {
+            waker.wake()
+            if lws_service(context, 0) < 0 { break }
+        }
+    }
+
+    func destroyContext() {
+        if let box = timerBox {
+            lws_sul_cancel(box.assumingMemoryBound(to: lws_sorted_usec_list_t.self))
+        }
+        waker.detach()
+        if let context {
+            stopping = true
+            lws_context_destroy(context)
+            self.context = nil
+        }
+        if let box = timerBox {
+            box.deallocate()
+            timerBox = nil
+        }
+        if let protocols {
+            protocols.deallocate()
+            self.protocols = nil
+        }
+        if let protocolName {
+            free(protocolName)
+            self.protocolName = nil
+        }
+        for string in cStrings { free(string) }
+        cStrings = []
+    }
+
+    private func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
+        let copy = strdup(text)!
+        cStrings.append(copy)
+        return copy
+    }
+
+    // MARK: - Timers
+
+    fileprivate func timerFired() {
+        timers.runDue(now: monotonicSeconds())
+        scheduleTimerWakeup()
+    }
+
+    /// Arms the lws timer for the earliest job, or in one second to keep checking the stop flag.
+    func scheduleTimerWakeup() {
+        guard let context, let box = timerBox else { return }
+        let now = monotonicSeconds()
+        let delay = min(1.0, max(0.001, (timers.nextDue ?? now + 1) - now))
+        lws_sul_schedule(context, 0, box.assumingMemoryBound(to: lws_sorted_usec_list_t.self), lwsTimerCallback,
+                         lws_usec_t(delay * 1_000_000))
+    }
+
+    /// Runs `action` on the service thread after `seconds`. Returns an id for `cancelTimer`.
+    @discardableResult
+    func schedule(after seconds: Double, _ action: @escaping () -> Void) -> UInt64 {
+        let id = timers.add(due: monotonicSeconds() + seconds, action)
+        if let due = timers.nextDue, due <= monotonicSeconds() + seconds { scheduleTimerWakeup() }
+        return id
+    }
+
+    func cancelTimer(_ id: UInt64) { timers.cancel(id) }
+
+    // MARK: - Callback dispatch
+
+    fileprivate func callback(
+        _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ input: UnsafeMutableRawPointer?, _ length: Int
+    ) -> Int32 {
+        guard let wsi else { return 0 }
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(wsi)))
+        switch reason {
+        case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+            pendingHandshakes[key] = Date()
+            return 0
+        case LWS_CALLBACK_HTTP:
+            pendingHandshakes[key] = nil
+            return beginHTTP(wsi, key)
+        case LWS_CALLBACK_HTTP_BODY:
+            return receiveBody(key, input, length)
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            return finishBody(key)
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            return writeHTTP(wsi, key)
+        case LWS_CALLBACK_CLOSED_HTTP:
+            dropHTTP(key)
+            return 0
+        case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+            pendingHandshakes[key] = nil
+            return filterUpgrade(wsi)
+        case LWS_CALLBACK_ESTABLISHED:
+            openSocket(wsi, key)
+            return 0
+        case LWS_CALLBACK_RECEIVE:
+            return receiveFrame(wsi, key, input, length)
+        case LWS_CALLBACK_SERVER_WRITEABLE:
+            return writeSocket(wsi, key)
+        case LWS_CALLBACK_CLOSED:
+            closeSocket(key)
+            return 0
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+            if !stopping { handler?.inboxReady() }
+            return 0
+        case LWS_CALLBACK_WSI_DESTROY:
+            if let accepted = pendingHandshakes.removeValue(forKey: key), !stopping {
+                let seconds = String(format: "%.1f", Date().timeIntervalSince(accepted))
+                if let count = repeats.count("handshake") {
+                    logger.warning("connection closed before its request headers were complete (handshake timed "
+                                   + "out or the client left)", ["seconds": seconds, "count": String(count)])
+                }
+            }
+            dropHTTP(key)
+            closeSocket(key)
+            return 0
+        default:
+            return 0
+        }
+    }
+
+    // MARK: - HTTP
+
+    private func beginHTTP(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        let connectionID = nextConnectionID
+        nextConnectionID += 1
+        let method = requestMethod(wsi)
+        var path = header(wsi, WSI_TOKEN_GET_URI) ?? header(wsi, WSI_TOKEN_POST_URI)
+            ?? header(wsi, WSI_TOKEN_HEAD_URI) ?? header(wsi, WSI_TOKEN_HTTP_COLON_PATH)
+            ?? header(wsi, WSI_TOKEN_PUT_URI) ?? header(wsi, WSI_TOKEN_DELETE_URI)
+            ?? header(wsi, WSI_TOKEN_OPTIONS_URI) ?? header(wsi, WSI_TOKEN_PATCH_URI) ?? "/"
+        if let question = path.firstIndex(of: "?") { path = String(path[..<question]) }
+
+        var headers: [String: String] = [:]
+        let known: [(String, lws_token_indexes)] = [
+            ("host", WSI_TOKEN_HOST), ("content-type", WSI_TOKEN_HTTP_CONTENT_TYPE),
+            ("content-length", WSI_TOKEN_HTTP_CONTENT_LENGTH), ("authorization", WSI_TOKEN_HTTP_AUTHORIZATION),
+            ("user-agent", WSI_TOKEN_HTTP_USER_AGENT), ("accept", WSI_TOKEN_HTTP_ACCEPT),
+            ("origin", WSI_TOKEN_ORIGIN), ("transfer-encoding", WSI_TOKEN_HTTP_TRANSFER_ENCODING),
+        ]
+        for (name, token) in known {
+            if let value = header(wsi, token) { headers[name] = value }
+        }
+        var wanted = ["x-amz-target", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
+        // A SigV4 signature covers the headers its SignedHeaders list names; fetch each so the wire endpoint can
+        // rebuild the canonical request.
+        if let authorization = headers["authorization"], let range = authorization.range(of: "SignedHeaders=") {
+            let list = authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }
+            wanted += list.split(separator: ";").map { $0.lowercased() }
+        }
+        for name in wanted where headers[name] == nil {
+            if let value = headerNamed(wsi, name) { headers[name] = value }
+        }
+
+        let state = HTTPConnectionState(
+            id: connectionID, wsi: wsi,
+            request: HTTPRequest(method: method, path: path, query: queryArguments(wsi), headers: headers,
+                                 body: Data(), remoteAddress: peerAddress(wsi), connectionID: connectionID))
+        httpByWSI[key] = state
+        httpByID[connectionID] = state
+
+        if method == "POST" || method == "PUT" || method == "PATCH" {
+            if let length = headers["content-length"].flatMap(Int.init), length > options.limits.maxRequestBodyBytes {
+                logger.warning("request body too large", ["bytes": String(length), "path": path,
+                                                          "connection": String(connectionID)])
+                state.bodyRejected = true
+                state.closeAfterResponse = true
+                respond(connectionID, .text("The request body is larger than \(options.limits.maxRequestBodyBytes) "
+                                            + "bytes.\n", status: 413))
+                return 0
+            }
+            // The body arrives in LWS_CALLBACK_HTTP_BODY; dispatch when it is complete.
+            return 0
+        }
+        dispatch(state)
+        return 0
+    }
+
+    private func receiveBody(_ key: UInt, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
+        guard let state = httpByWSI[key] else { return -1 }
+        if state.bodyRejected { return 0 }
+        if state.request.body.count + length > options.limits.maxRequestBodyBytes {
+            logger.warning("request body too large; closing the connection",
+                           ["path": state.request.path, "connection": String(state.id)])
+            return -1
+        }
+        if let input, length > 0 {
+            state.request.body.append(input.assumingMemoryBound(to: UInt8.self), count: length)
+        }
+        return 0
+    }
+
+    private func finishBody(_ key: UInt) -> Int32 {
+        guard let state = httpByWSI[key] else { return -1 }
+        if state.bodyRejected { return 0 }
+        dispatch(state)
+        return 0
+    }
+
+    private func dispatch(_ state: HTTPConnectionState) {
+        guard let handler else {
+            respond(state.id, .text("The server is stopping.\n", status: 503))
+            return
+        }
+        handler.handleHTTP(state.request)
+    }
+
+    /// Sends `response` on connection `connectionID`. Does nothing when the client has gone.
+    func respond(_ connectionID: UInt64, _ response: HTTPResponse) {
+        guard let state = httpByID[connectionID], state.response == nil else { return }
+        var response = response
+        response.headers += securityHeaders
+        if state.request.method == "HEAD" { response.body = Data() }
+        state.response = response
+        lws_callback_on_writable(state.wsi)
+    }
+
+    private func writeHTTP(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        guard let state = httpByWSI[key], let response = state.response else { return 0 }
+        if !state.headersSent {
+            guard writeHeaders(wsi, response) else { return -1 }
+            state.headersSent = true
+            if response.body.isEmpty { return finishTransaction(wsi, key, state) }
+            lws_callback_on_writable(wsi)
+            return 0
+        }
+
+        let chunkSize = 32 * 1024
+        let remaining = response.body.count - state.bodyOffset
+        let count = min(chunkSize, remaining)
+        let isLast = count == remaining
+        ensureWriteCapacity(count)
+        response.body.withUnsafeBytes { bytes in
+            let start = bytes.baseAddress!.advanced(by: state.bodyOffset)
+            (writeBuffer + pre).update(from: start.assumingMemoryBound(to: UInt8.self), count: count)
+        }
+        let written = lws_write(wsi, writeBuffer + pre, count, isLast ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP)
+        if written < count { return -1 }
+        state.bodyOffset += count
+        if isLast { return finishTransaction(wsi, key, state) }
+        lws_callback_on_writable(wsi)
+        return 0
+    }
+
+    private func writeHeaders(_ wsi: OpaquePointer, _ response: HTTPResponse) -> Bool {
+        let capacity = 4096
+        ensureWriteCapacity(capacity)
+        let start = writeBuffer + pre
+        var position: UnsafeMutablePointer<UInt8>? = start
+        let end = start + capacity - 1
+        let commonFailed = response.contentType.withCString { contentType in
+            lws_add_http_common_headers(wsi, UInt32(response.status), contentType,
+                                        lws_filepos_t(response.body.count), &position, end) != 0
+        }
+        if commonFailed { return false }
+        for (name, value) in response.headers {
+            let nameBytes = Array((name.lowercased() + ":").utf8) + [0]
+            let valueBytes = Array(value.utf8)
+            let failed = nameBytes.withUnsafeBufferPointer { namePointer in
+                valueBytes.withUnsafeBufferPointer { valuePointer in
+                    lws_add_http_header_by_name(wsi, namePointer.baseAddress, valuePointer.baseAddress,
+                                                Int32(valueBytes.count), &position, end) != 0
+                }
+            }
+            if failed { return false }
+        }
+        return lws_finalize_write_http_header(wsi, start, &position, end) == 0
+    }
+
+    private func finishTransaction(_ wsi: OpaquePointer, _ key: UInt, _ state: HTTPConnectionState) -> Int32 {
+        httpByID[state.id] = nil
+        httpByWSI[key] = nil
+        if state.closeAfterResponse { return -1 }
+        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+    }
+
+    private func dropHTTP(_ key: UInt) {
+        if let state = httpByWSI.removeValue(forKey: key) {
+            httpByID[state.id] = nil
+        }
+    }
+
+    private func ensureWriteCapacity(_ count: Int) {
+        guard count > writeBufferCapacity else { return }
+        writeBuffer.deallocate()
+        writeBufferCapacity = max(count, writeBufferCapacity * 2)
+        writeBuffer = .allocate(capacity: pre + writeBufferCapacity)
+    }
+
+    // MARK: - Header access
+
+    private func requestMethod(_ wsi: OpaquePointer) -> String {
+        let methods: [(lws_token_indexes, String)] = [
+            (WSI_TOKEN_GET_URI, "GET"), (WSI_TOKEN_POST_URI, "POST"), (WSI_TOKEN_HEAD_URI, "HEAD"),
+            (WSI_TOKEN_PUT_URI, "PUT"), (WSI_TOKEN_DELETE_URI, "DELETE"), (WSI_TOKEN_OPTIONS_URI, "OPTIONS"),
+            (WSI_TOKEN_PATCH_URI, "PATCH"),
+        ]
+        for (token, name) in methods where lws_hdr_total_length(wsi, token) > 0 {
+            return name
+        }
+        return header(wsi, WSI_TOKEN_HTTP_COLON_METHOD)?.uppercased() ?? "GET"
+    }
+
+    func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
+        let length = Int(lws_hdr_total_length(wsi, token))
+        guard length > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        guard lws_hdr_copy(wsi, &buffer, Int32(buffer.count), token) >= 0 else { return nil }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Header tokens that lws parses itself, by lower-case name without the colon.
+    private lazy var tokensByName: [String: lws_token_indexes] = {
+        var map: [String: lws_token_indexes] = [:]
+        for raw in 0..<WSI_TOKEN_COUNT.rawValue {
+            let token = lws_token_indexes(rawValue: raw)
+            guard let name = lws_token_to_string(token) else { continue }
+            var text = String(cString: name).lowercased()
+            if text.hasSuffix(":") { text.removeLast() }
+            if !text.isEmpty && !text.hasPrefix(":") && map[text] == nil { map[text] = token }
+        }
+        return map
+    }()
+
+    /// Any request header by lower-case name: a token lws knows, else a custom header.
+    private func headerNamed(_ wsi: OpaquePointer, _ lowerCaseName: String) -> String? {
+        if let token = tokensByName[lowerCaseName] { return header(wsi, token) }
+        return customHeader(wsi, lowerCaseName)
+    }
+
+    private func customHeader(_ wsi: OpaquePointer, _ lowerCaseName: String) -> String? {
+        let name = lowerCaseName + ":"
+        let length = Int(lws_hdr_custom_length(wsi, name, Int32(name.utf8.count)))
+        guard length >= 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        guard lws_hdr_custom_copy(wsi, &buffer, Int32(buffer.count), name, Int32(name.utf8.count)) >= 0 else {
+            return nil
+        }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The query parameters, decoded by lws (it splits on `&` and decodes `%XX` and `+`).
+    func queryArguments(_ wsi: OpaquePointer) -> [(name: String, value: String)] {
+        var arguments: [(String, String)] = []
+        var index: Int32 = 0
+        while true {
+            let length = Int(lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, index))
+            guard length > 0 else { break }
+            var buffer = [CChar](repeating: 0, count: length + 1)
+            guard lws_hdr_copy_fragment(wsi, &buffer, Int32(buffer.count), WSI_TOKEN_HTTP_URI_ARGS, index) >= 0 else {
+                break
+            }
+            let text = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            arguments.append((String(parts[0]), parts.count > 1 ? String(parts[1]) : ""))
+            index += 1
+        }
+        return arguments
+    }
+
+    private func peerAddress(_ wsi: OpaquePointer) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard lws_get_peer_simple(wsi, &buffer, buffer.count) != nil else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    // MARK: - WebSocket
+
+    private func filterUpgrade(_ wsi: OpaquePointer) -> Int32 {
+        var path = header(wsi, WSI_TOKEN_GET_URI) ?? header(wsi, WSI_TOKEN_HTTP_COLON_PATH) ?? ""
+        if let question = path.firstIndex(of: "?") { path = String(path[..<question]) }
+        guard options.webSocketPaths.contains(path) else {
+            if let count = repeats.count("upgrade-path") {
+                logger.warning("rejected a WebSocket upgrade for an unknown path",
+                               ["path": path, "peer": peerAddress(wsi), "count": String(count)])
+            }
+            return 1
+        }
+        return 0
+    }
+
+    private func openSocket(_ wsi: OpaquePointer, _ key: UInt) {
+        let connectionID = nextConnectionID
+        nextConnectionID += 1
+        let socket = WebSocket(id: connectionID, wsi: wsi, transport: self, remoteAddress: peerAddress(wsi),
+                               query: queryArguments(wsi))
+        socketsByWSI[key] = socket
+        handler?.webSocketOpened(socket)
+    }
+
+    private func receiveFrame(
+        _ wsi: OpaquePointer, _ key: UInt, _ input: UnsafeMutableRawPointer?, _ length: Int
+    ) -> Int32 {
+        guard let socket = socketsByWSI[key], !socket.isClosed else { return -1 }
+        socket.lastReceived = monotonicSeconds()
+        if lws_frame_is_binary(wsi) != 0 {
+            logger.warning("closing a WebSocket that sent a binary frame", ["socket": String(socket.id)])
+            return closeNow(wsi, socket, code: 1003, reason: "binary frames are not accepted; send JSON text")
+        }
+        if socket.receiveBuffer.count + length > options.limits.maxWebSocketMessageBytes {
+            logger.warning("closing a WebSocket that sent a message larger than the limit",
+                           ["socket": String(socket.id), "limit": String(options.limits.maxWebSocketMessageBytes)])
+            return closeNow(wsi, socket, code: 1009,
+                            reason: "message larger than \(options.limits.maxWebSocketMessageBytes) bytes")
+        }
+        if let input, length > 0 {
+            socket.receiveBuffer.append(input.assumingMemoryBound(to: UInt8.self), count: length)
+        }
+        guard lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 else { return 0 }
+
+        let data = socket.receiveBuffer
+        socket.receiveBuffer = Data()
+        // lws validates UTF-8 on text frames (LWS_SERVER_OPTION_VALIDATE_UTF8), so this decoding is lossless.
+        handler?.webSocketReceived(socket, text: String(decoding: data, as: UTF8.self))
+        if socket.closeRequest != nil && socket.outgoing.isEmpty {
+            return closeNow(wsi, socket, code: socket.closeRequest!.code, reason: socket.closeRequest!.reason)
+        }
+        return 0
+    }
+
+    private func closeNow(_ wsi: OpaquePointer, _ socket: WebSocket, code: UInt16, reason: String) -> Int32 {
+        var reasonBytes = Array(reason.utf8.prefix(120))
+        lws_close_reason(wsi, lws_close_status(UInt32(code)), &reasonBytes, reasonBytes.count)
+        socket.markClosing()
+        return -1
+    }
+
+    private func writeSocket(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
+        guard let socket = socketsByWSI[key] else { return -1 }
+        var written = 0
+        while !socket.outgoing.isEmpty && written < 16 {
+            let frame = socket.outgoing.removeFirst()
+            socket.queuedBytes -= frame.count
+            ensureWriteCapacity(frame.count)
+            frame.withUnsafeBytes { bytes in
+                (writeBuffer + pre).update(from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                           count: frame.count)
+            }
+            if lws_write(wsi, writeBuffer + pre, frame.count, LWS_WRITE_TEXT) < frame.count {
+                return -1
+            }
+            written += 1
+            if lws_send_pipe_choked(wsi) != 0 { break }
+        }
+        if !socket.outgoing.isEmpty {
+            lws_callback_on_writable(wsi)
+            return 0
+        }
+        if let close = socket.closeRequest {
+            return closeNow(wsi, socket, code: close.code, reason: close.reason)
+        }
+        return 0
+    }
+
+    private func closeSocket(_ key: UInt) {
+        guard let socket = socketsByWSI.removeValue(forKey: key) else { return }
+        socket.markClosed()
+        handler?.webSocketClosed(socket)
+    }
+
+    fileprivate func requestWrite(_ socket: WebSocket) {
+        guard !socket.isClosed else { return }
+        lws_callback_on_writable(socket.wsi)
+    }
+
+    /// Every open WebSocket, for shutdown.
+    var openSockets: [WebSocket] { Array(socketsByWSI.values) }
+}
+
+/// The state of one HTTP transaction.
+final class HTTPConnectionState {
+    let id: UInt64
+    let wsi: OpaquePointer
+    var request: HTTPRequest
+    var response: HTTPResponse?
+    var headersSent = false
+    var bodyOffset = 0
+    var bodyRejected = false
+    var closeAfterResponse = false
+
+    init(id: UInt64, wsi: OpaquePointer, request: HTTPRequest) {
+        self.id = id
+        self.wsi = wsi
+        self.request = request
+    }
+}
+
+/// One open WebSocket. Lives on the service thread; `send` queues a text frame and asks lws for a write slot.
+final class WebSocket {
+    let id: UInt64
+    fileprivate let wsi: OpaquePointer
+    private unowned let transport: LWSTransport
+    let remoteAddress: String
+    let query: [(name: String, value: String)]
+    fileprivate var receiveBuffer = Data()
+    fileprivate var outgoing: [Data] = []
+    fileprivate var queuedBytes = 0
+    fileprivate(set) var closeRequest: (code: UInt16, reason: String)?
+    private(set) var isClosed = false
+    /// Monotonic seconds of the last frame from the client.
+    var lastReceived: Double
+    /// Protocol errors so far; the handler closes the socket past `ServerLimits.maxProtocolErrors`.
+    var protocolErrors = 0
+
+    fileprivate init(id: UInt64, wsi: OpaquePointer, transport: LWSTransport, remoteAddress: String,
+                     query: [(name: String, value: String)]) {
+        self.id = id
+        self.wsi = wsi
+        self.transport = transport
+        self.remoteAddress = remoteAddress
+        self.query = query
+        self.lastReceived = monotonicSeconds()
+    }
+
+    /// Queues one text frame. Returns false when the socket is closing or its queue is over the limit, in which
+    /// case the socket is closed as too slow.
+    @discardableResult
+    func send(_ text: Data) -> Bool {
+        guard !isClosed, closeRequest == nil else { return false }
+        if queuedBytes + text.count > transport.options.limits.maxQueuedOutputBytes {
+            transport.logger.warning("closing a WebSocket whose client reads too slowly",
+                                     ["socket": String(id), "queued_bytes": String(queuedBytes)])
+            outgoing.removeAll()
+            queuedBytes = 0
+            close(code: 1008, reason: "client too slow to read its messages")
+            return false
+        }
+        outgoing.append(text)
+        queuedBytes += text.count
+        transport.requestWrite(self)
+        return true
+    }
+
+    /// Closes the socket with `code` after the frames already queued.
+    func close(code: UInt16, reason: String) {
+        guard !isClosed, closeRequest == nil else { return }
+        closeRequest = (code, reason)
+        transport.requestWrite(self)
+    }
+
+    var isClosing: Bool { closeRequest != nil }
+
+    fileprivate func markClosing() {
+        if closeRequest == nil { closeRequest = (1000, "") }
+    }
+
+    fileprivate func markClosed() {
+        isClosed = true
+        outgoing.removeAll()
+    }
+}
+
+/// Wakes the service thread from another thread. Safe to call after the context is gone.
+final class Waker: Sendable {
+    private let context = Mutex<UInt?>(nil)
+
+    fileprivate func attach(_ pointer: OpaquePointer) {
+        context.withLock { $0 = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(pointer))) }
+    }
+
+    fileprivate func detach() {
+        context.withLock { $0 = nil }
+    }
+
+    func wake() {
+        context.withLock { value in
+            guard let value, let pointer = OpaquePointer(bitPattern: Int(bitPattern: value)) else { return }
+            lws_cancel_service(pointer)
+        }
+    }
+}
+
+/// Jobs for the service thread, posted from any thread.
+final class Inbox<Target>: Sendable {
+    typealias Job = @Sendable (Target) -> Void
+    private let jobs = Mutex<[Job]>([])
+    private let waker: Waker
+
+    init(waker: Waker) {
+        self.waker = waker
+    }
+
+    func post(_ job: @escaping Job) {
+        jobs.withLock { $0.append(job) }
+        waker.wake()
+    }
+
+    func take() -> [Job] {
+        jobs.withLock { jobs in
+            let taken = jobs
+            jobs.removeAll()
+            return taken
+        }
+    }
+}
+
+/// Timers on the service thread, in a binary heap by due time.
+final class TimerQueue {
+    private struct Entry {
+        var due: Double
+        var id: UInt64
+    }
+
+    private var heap: [Entry] = []
+    private var actions: [UInt64: () -> Void] = [:]
+    private var nextID: UInt64 = 1
+
+    var nextDue: Double? {
+        while let first = heap.first, actions[first.id] == nil { popFirst() }
+        return heap.first?.due
+    }
+
+    var count: Int { actions.count }
+
+    func add(due: Double, _ action: @escaping () -> Void) -> UInt64 {
+        let id = nextID
+        nextID += 1
+        actions[id] = action
+        heap.append(Entry(due: due, id: id))
+        var index = heap.count - 1
+        while index > 0 {
+            let parent = (index - 1) / 2
+            guard heap[index].due < heap[parent].due else { break }
+            heap.swapAt(index, parent)
+            index = parent
+        }
+        return id
+    }
+
+    func cancel(_ id: UInt64) {
+        actions[id] = nil
+    }
+
+    func runDue(now: Double) {
+        while let first = heap.first, first.due <= now {
+            popFirst()
+            if let action = actions.removeValue(forKey: first.id) { action() }
+        }
+    }
+
+    private func popFirst() {
+        guard !heap.isEmpty else { return }
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        var index = 0
+        while true {
+            let left = 2 * index + 1
+            let right = left + 1
+            var smallest = index
+            if left < heap.count && heap[left].due < heap[smallest].due { smallest = left }
+            if right < heap.count && heap[right].due < heap[smallest].due { smallest = right }
+            guard smallest != index else { break }
+            heap.swapAt(index, smallest)
+            index = smallest
+        }
+    }
+}
+
+/// Seconds on a monotonic clock, for timeouts.
+func monotonicSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1_000_000_000
+}
+
+// MARK: - C callbacks
+
+/// The one lws protocol callback. It finds the transport through the context's user pointer.
+private func lwsCallback(
+    _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ input: UnsafeMutableRawPointer?, _ length: Int
+) -> Int32 {
+    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else {
+        return lws_callback_http_dummy(wsi, reason, user, input, length)
+    }
+    let transport = Unmanaged<LWSTransport>.fromOpaque(owner).takeUnretainedValue()
+    return transport.callback(wsi, reason, input, length)
+}
+
+/// The lws timer callback. The transport pointer is stored right after the timer struct.
+private func lwsTimerCallback(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
+    guard let sul else { return }
+    let owner = UnsafeMutableRawPointer(sul).load(
+        fromByteOffset: MemoryLayout<lws_sorted_usec_list_t>.stride, as: UnsafeMutableRawPointer.self)
+    Unmanaged<LWSTransport>.fromOpaque(owner).takeUnretainedValue().timerFired()
+}
+
+/// Sends libwebsockets' own error lines to stderr.
+private func lwsLogEmit(_ level: Int32, _ line: UnsafePointer<CChar>?) {
+    guard let line else { return }
+    let text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
+    FileHandle.standardError.write(Data("serve-chat: libwebsockets: \(text)\n".utf8))
+}
