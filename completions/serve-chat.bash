@@ -68,10 +68,16 @@ _turkchat_serve_chat() {
             _turkchat_serve_chat_add words "$prefix" "$typed" 'local sandbox'
             return 0
             ;;
+        --endpoint-url)
+            return 0
+            ;;
+        --profile)
+            return 0
+            ;;
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--host --port --task --tls-cert --tls-key --public-url --no-worker-site --no-wire-endpoint --state-dir --target --json -h --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W '--host --port --task --tls-cert --tls-key --public-url --no-worker-site --no-wire-endpoint --state-dir --target --live --endpoint-url --profile --json -h --help --version' -- "$cur"))
         return 0
     fi
 
@@ -84,7 +90,7 @@ _turkchat_serve_chat() {
         else
             case $word in
                 --) options_ended=1 ;;
-                --host|--port|--task|--tls-cert|--tls-key|--public-url|--state-dir|--target)
+                --host|--port|--task|--tls-cert|--tls-key|--public-url|--state-dir|--target|--endpoint-url|--profile)
                     if [[ ${COMP_WORDS[i+1]} == = ]]; then (( i += 2 )); else (( i++ )); fi
                     ;;
                 -?*) ;;

@@ -1,4 +1,4 @@
-/// What a command line asks for: a run with parsed arguments, the help page or the version.
+/// The request a command line makes: a run with parsed arguments, the help page or the version.
 public enum ParseOutcome: Sendable {
     case arguments(ParsedArguments)
     case help

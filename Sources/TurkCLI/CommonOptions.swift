@@ -101,11 +101,12 @@ public enum CommonOptions {
     public static let files = stateFiles + awsFiles
 }
 
-/// Where a tool sends its marketplace calls and keeps its state, resolved from the common options.
+/// The marketplace target, endpoint, credentials profile and state directory of a tool, resolved from the
+/// common options.
 public struct MarketplaceOptions: Sendable, Equatable {
     /// The environment variable that sets the target when `--target` is absent.
     public static let targetVariable = "TURKCHAT_TARGET"
-    /// Why `live` is not a value of `--target` or `TURKCHAT_TARGET`.
+    /// The hint shown when `--target` or `TURKCHAT_TARGET` is `live`.
     public static let liveHint =
         "the live marketplace spends real money, so it is reached only with the --live option, "
         + "never through --target or TURKCHAT_TARGET"

@@ -4,7 +4,7 @@ extension CompletionScript {
         let command = "complete -c \(spec.name)"
         var script = header(spec, shell: .fish)
 
-        // fish offers file names for positional arguments unless told not to.
+        // fish offers file names for positional arguments unless `complete -f` turns that off.
         let completesFiles = spec.arguments.contains { $0.completion == .file || $0.completion == .directory }
         if !completesFiles {
             script += "\(command) -f\n"
@@ -44,7 +44,7 @@ extension CompletionScript {
         }
     }
 
-    /// The help sentence without its final period, which fish's completion pager does not show either.
+    /// Returns the help sentence without its final period, as fish's own completions write descriptions.
     private static func fishDescription(_ help: String) -> String {
         help.hasSuffix(".") ? String(help.dropLast()) : help
     }

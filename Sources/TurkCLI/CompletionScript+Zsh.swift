@@ -20,7 +20,8 @@ extension CompletionScript {
         return script
     }
 
-    /// One `_arguments` spec, such as `'(-n --num-conversations)'{-n+,--num-conversations=}'[Sets ...]:N: '`.
+    /// Returns the `_arguments` spec of an option, such as
+    /// `'(-n --num-conversations)'{-n+,--num-conversations=}'[Sets ...]:N: '`.
     private static func zshOption(_ option: OptionSpec) -> String {
         let explanation = "[" + zshEscapeExplanation(option.help) + "]"
         let value = option.valueName.map { ":\($0):\(zshAction(option.completion))" } ?? ""
@@ -30,7 +31,12 @@ extension CompletionScript {
         let longForm = "--" + option.long + (option.takesValue ? "=" : "")
 
         guard let short = option.short else {
-            let lead = option.isRepeatable ? "*" : isTerminal ? "(- *)" : ""
+            var lead = ""
+            if option.isRepeatable {
+                lead = "*"
+            } else if isTerminal {
+                lead = "(- *)"
+            }
             return zshQuote(lead + longForm + explanation + value)
         }
 
@@ -46,9 +52,15 @@ extension CompletionScript {
         return zshQuote(exclusion) + "{\(shortForm),\(longForm)}" + zshQuote(explanation + value)
     }
 
-    /// One positional spec: `':CSV:_files'`, `'::CSV:_files'` when optional, `'*:ASSIGNMENT_ID: '` when repeatable.
+    /// Returns the `_arguments` spec of a positional argument: `':CSV:_files'`, `'::CSV:_files'` when optional,
+    /// `'*:ASSIGNMENT_ID: '` when repeatable.
     private static func zshArgument(_ argument: ArgumentSpec) -> String {
-        let lead = argument.isRepeatable ? "*:" : argument.isOptional ? "::" : ":"
+        var lead = ":"
+        if argument.isRepeatable {
+            lead = "*:"
+        } else if argument.isOptional {
+            lead = "::"
+        }
         return zshQuote(lead + argument.name + ":" + zshAction(argument.completion))
     }
 

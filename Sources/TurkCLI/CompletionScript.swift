@@ -6,7 +6,7 @@ public enum CompletionScript {
         case zsh
         case fish
 
-        /// The file name under `completions/` that each shell's loader expects: `review.bash`, `_review`
+        /// Returns the file name under `completions/` that each shell's loader expects: `review.bash`, `_review`
         /// (zsh's `#compdef` convention) and `review.fish`.
         public func fileName(for tool: String) -> String {
             switch self {
@@ -31,7 +31,7 @@ public enum CompletionScript {
             + "# Do not edit: run `make docs` after changing the spec.\n"
     }
 
-    /// The completion for the positional argument at `position` (0 for the first positional value).
+    /// Returns the completions for the positional argument at `position` (0 for the first positional value).
     ///
     /// A keyword argument that may be left out (block's action) shares the first position with the argument
     /// after it, so both completions apply there.

@@ -135,7 +135,7 @@ public final class Console: Sendable {
     /// Asks a yes-or-no question on standard error and returns whether the answer was yes.
     ///
     /// With `assumeYes` (the `--yes` option) it returns true without asking.
-    /// - Throws: `ToolError` when standard input is not a terminal and `assumeYes` is false, because an answer
+    /// - Throws: `ToolError` when standard input is not a terminal and `assumeYes` is false, because a reply
     ///   read from a pipe was not typed by a person.
     public func confirm(_ question: String, assumeYes: Bool) throws -> Bool {
         if assumeYes { return true }
@@ -174,7 +174,7 @@ public final class Console: Sendable {
 
 // MARK: - Sinks and sources
 
-/// Where a console's bytes go.
+/// A destination for a console's bytes.
 public protocol OutputSink: Sendable {
     /// Writes all of `bytes`, or drops them once the reader has gone.
     func write(_ bytes: [UInt8])
@@ -244,7 +244,7 @@ public final class BufferSink: OutputSink {
     }
 }
 
-/// What a capturing console wrote to its two streams.
+/// The text a capturing console wrote to its two streams.
 public final class CapturedOutput: Sendable {
     let standardOutputSink = BufferSink()
     let standardErrorSink = BufferSink()

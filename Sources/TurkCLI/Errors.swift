@@ -3,9 +3,9 @@
 /// The runner prints `message` after `<tool>: error: ` and, when there is one, `hint` on the next line after
 /// `hint: `. Any other error is printed through its description.
 public protocol UserFacingError: Error {
-    /// What failed, on which value, in one or two sentences.
+    /// The failure and the value it concerns, in one or two sentences.
     var message: String { get }
-    /// What to do next, or nil when the message says it already.
+    /// The next step for the user, or nil when the message already states it.
     var hint: String? { get }
 }
 

@@ -19,28 +19,35 @@ public enum HelpFormatter {
             sections.append("Arguments:\n" + table(rows, width: width))
         }
 
-        let rows = spec.visibleOptions.map { (label: label(for: $0), text: description(of: $0)) }
+        let rows = spec.visibleOptions.map { (label: label(for: $0), text: description(of: $0, width: width)) }
         sections.append("Options:\n" + table(rows, width: width))
 
         return sections.joined(separator: "\n\n") + "\n"
     }
 
-    /// The option's names and value, indented so that long names line up whether or not a short name exists.
+    /// Returns the option's names and value, indented so that long names line up whether or not a short name
+    /// exists.
     static func label(for option: OptionSpec) -> String {
         option.short == nil ? "    " + option.synopsis : option.synopsis
     }
 
-    /// The help sentence followed by the default, the accepted values, the environment variable and whether
+    /// Returns the help sentence followed by the default, the accepted values, the environment variable and whether
     /// the option repeats.
-    static func description(of option: OptionSpec) -> String {
-        var parts = [option.help]
-        if let defaultValue = option.defaultValue { parts.append("[default: \(defaultValue)]") }
+    static func description(of option: OptionSpec, width: Int = HelpFormatter.width) -> String {
+        var notes: [String] = []
+        if let defaultValue = option.defaultValue { notes.append("[default: \(defaultValue)]") }
         if !option.acceptedValues.isEmpty {
-            parts.append("[possible values: \(option.acceptedValues.joined(separator: ", "))]")
+            notes.append("[possible values: \(option.acceptedValues.joined(separator: ", "))]")
         }
-        if let variable = option.environmentVariable { parts.append("[env: \(variable)]") }
-        if option.isRepeatable { parts.append("[repeatable]") }
-        return parts.joined(separator: " ")
+        if let variable = option.environmentVariable { notes.append("[env: \(variable)]") }
+        if option.isRepeatable { notes.append("[repeatable]") }
+
+        // A note that fits on one line of the column is kept whole, so `[default:` never ends a line.
+        let columnWidth = width - descriptionColumn
+        let glued = notes.map { note in
+            note.count <= columnWidth ? note.replacingOccurrences(of: " ", with: TextWrapper.nonBreakingSpace) : note
+        }
+        return ([option.help] + glued).joined(separator: " ")
     }
 
     /// Lays out labels on the left and wrapped text from `descriptionColumn`. A label too wide for its column
@@ -68,9 +75,28 @@ public enum HelpFormatter {
 
 /// Greedy word wrapping for terminal text.
 public enum TextWrapper {
-    /// Splits `text` into lines of at most `width` characters, breaking at spaces. A single word longer than
-    /// `width` gets a line of its own and is not broken, so URLs and paths stay whole.
+    /// A space that `lines(_:width:)` does not break at. It is printed as a plain space.
+    public static let nonBreakingSpace = "\u{00A0}"
+
+    /// Splits `text` into lines of at most `width` characters, breaking at spaces but not at
+    /// `nonBreakingSpace`. A single word longer than `width` gets a line of its own and is not broken, so URLs
+    /// and paths stay whole.
     public static func lines(_ text: String, width: Int) -> [String] {
+        splitKeepingNonBreakingSpaces(text, width: width).map(plainSpaces)
+    }
+
+    /// Wraps `text` to `width` columns, indenting every line after the first by `hangingIndent` spaces.
+    public static func wrap(_ text: String, width: Int, hangingIndent: Int = 0) -> String {
+        let first = splitKeepingNonBreakingSpaces(text, width: width)
+        guard first.count > 1, hangingIndent > 0 else { return first.map(plainSpaces).joined(separator: "\n") }
+
+        // Rewrap the tail at the narrower width so that indented lines also fit.
+        let indent = String(repeating: " ", count: hangingIndent)
+        let tail = splitKeepingNonBreakingSpaces(first.dropFirst().joined(separator: " "), width: width - hangingIndent)
+        return ([first[0]] + tail.map { indent + $0 }).map(plainSpaces).joined(separator: "\n")
+    }
+
+    private static func splitKeepingNonBreakingSpaces(_ text: String, width: Int) -> [String] {
         var lines: [String] = []
         var current = ""
 
@@ -88,16 +114,7 @@ public enum TextWrapper {
         return lines
     }
 
-    /// Wraps `text` to `width` columns, indenting every line after the first by `hangingIndent` spaces.
-    public static func wrap(_ text: String, width: Int, hangingIndent: Int = 0) -> String {
-        let first = lines(text, width: width)
-        guard first.count > 1, hangingIndent > 0 else { return first.joined(separator: "\n") }
-
-        // Rewrap the tail at the narrower width so that indented lines also fit.
-        let head = first[0]
-        let restWords = first.dropFirst().joined(separator: " ")
-        let indent = String(repeating: " ", count: hangingIndent)
-        let rest = lines(restWords, width: width - hangingIndent).map { indent + $0 }
-        return ([head] + rest).joined(separator: "\n")
+    private static func plainSpaces(_ line: String) -> String {
+        line.replacingOccurrences(of: nonBreakingSpace, with: " ")
     }
 }

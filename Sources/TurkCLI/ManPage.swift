@@ -136,9 +136,9 @@ public enum ManPage {
 
     /// Escapes backslashes and hyphens, and protects a leading `.` or `'` that roff would read as a request.
     ///
-    /// Every `-` becomes `\-` so that option names render as ASCII hyphen-minus and can be copied from the page;
-    /// groff would otherwise print a Unicode hyphen in UTF-8 output.
-    static func escape(_ plain: String) -> String {
+    /// Every `-` becomes `\-`, because groff prints a plain `-` as a Unicode hyphen in UTF-8 output and option
+    /// names copied from the page would then not work.
+    public static func escape(_ plain: String) -> String {
         var escaped = plain.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
         if escaped.hasPrefix(".") || escaped.hasPrefix("'") { escaped = "\\&" + escaped }
         return escaped

@@ -1,4 +1,4 @@
-/// How a shell should complete an option's value or a positional argument.
+/// The kind of completion a shell offers for an option's value or a positional argument.
 public enum CompletionKind: Sendable, Equatable {
     /// No completion: the value is free text such as an id or a number.
     case none
@@ -21,7 +21,7 @@ public struct OptionSpec: Sendable, Equatable {
     public var short: Character?
     /// The placeholder shown for the value, such as `N` or `DIR`, or nil for a flag that takes no value.
     public var valueName: String?
-    /// One sentence ending with a period that says what the option sets and in what unit.
+    /// One sentence, ending with a period, that states what the option sets and in what unit.
     public var help: String
     /// The value used when the option is absent, as shown in the help, or nil when there is none.
     public var defaultValue: String?
@@ -38,7 +38,7 @@ public struct OptionSpec: Sendable, Equatable {
     public var isHidden: Bool
     /// An environment variable that supplies the value when the option is absent from the command line.
     public var environmentVariable: String?
-    /// How shells complete the value. For an option with accepted values this defaults to that list.
+    /// The shell completion of the value. For an option with accepted values it defaults to that list.
     public var completion: CompletionKind
 
     public init(
@@ -110,7 +110,7 @@ public struct ArgumentSpec: Sendable, Equatable {
     /// An optional argument with accepted values is filled only when the next positional value is one of them,
     /// so `block A1B2` and `block unblock A1B2` both parse.
     public var acceptedValues: [String]
-    /// How shells complete the argument.
+    /// The shell completion of the argument.
     public var completion: CompletionKind
 
     public init(

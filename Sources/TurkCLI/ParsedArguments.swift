@@ -31,20 +31,20 @@ public struct ParsedArguments: Sendable {
 
     // MARK: - Raw access
 
-    /// Whether the flag was given.
+    /// Returns whether the flag was given.
     public func flag(_ name: String) -> Bool {
         let option = declared(name)
         precondition(!option.takesValue, "--\(name) takes a value; use value(_:) for it")
         return occurrences[name] != nil
     }
 
-    /// Whether the option was given on the command line or through its environment variable.
+    /// Returns whether the option was given on the command line or through its environment variable.
     public func isPresent(_ name: String) -> Bool {
         _ = declared(name)
         return occurrences[name] != nil
     }
 
-    /// The option's value, or nil when it is absent. Defaults in the spec are documentation only, so the caller
+    /// Returns the option's value, or nil when it is absent. Defaults in the spec are documentation only, so the caller
     /// applies them.
     public func value(_ name: String) -> String? {
         let option = declared(name)
@@ -52,25 +52,25 @@ public struct ParsedArguments: Sendable {
         return occurrences[name]?.last
     }
 
-    /// Every value of a repeatable option, in command-line order.
+    /// Returns every value of a repeatable option, in command-line order.
     public func values(_ name: String) -> [String] {
         let option = declared(name)
         precondition(option.takesValue, "--\(name) is a flag; use flag(_:) for it")
         return occurrences[name] ?? []
     }
 
-    /// The values of a positional argument declared in the spec, or an empty list when it was not given.
+    /// Returns the values of a positional argument declared in the spec, or an empty list when it was not given.
     public func arguments(_ name: String) -> [String] {
         precondition(spec.arguments.contains { $0.name == name }, "\(spec.name) declares no argument \(name)")
         return namedArguments[name] ?? []
     }
 
-    /// The value of a single positional argument, or nil when it was not given.
+    /// Returns the value of a single positional argument, or nil when it was not given.
     public func argument(_ name: String) -> String? {
         arguments(name).first
     }
 
-    /// How a message should name where the option's value came from: `--reward`, or
+    /// Returns the name of the option's source for messages: `--reward`, or
     /// `environment variable TURKCHAT_TARGET` when it came from the environment.
     public func source(of name: String) -> String {
         _ = declared(name)
@@ -80,7 +80,7 @@ public struct ParsedArguments: Sendable {
 
     // MARK: - Typed values
 
-    /// The option's value as an integer in `range`, or nil when it is absent.
+    /// Returns the option's value as an integer in `range`, or nil when it is absent.
     /// - Throws: `UsageError` when the value is not a whole number or lies outside `range`.
     public func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
         guard let text = value(name) else { return nil }
@@ -93,7 +93,7 @@ public struct ParsedArguments: Sendable {
         return number
     }
 
-    /// The option's value as a dollar amount, such as `0.50`, or nil when it is absent.
+    /// Returns the option's value as a dollar amount, such as `0.50`, or nil when it is absent.
     /// - Throws: `UsageError` for a sign, a `$`, a third decimal, zero or text that is not a number.
     public func usd(_ name: String) throws -> USD? {
         guard let text = value(name) else { return nil }
@@ -105,7 +105,7 @@ public struct ParsedArguments: Sendable {
         }
     }
 
-    /// The option's value as a number of seconds, or nil when it is absent.
+    /// Returns the option's value as a number of seconds, or nil when it is absent.
     ///
     /// Accepts a whole number of seconds (`3600`) or a whole number with one unit: `s`, `m`, `h` or `d`
     /// (`90m`, `7d`).
@@ -122,7 +122,7 @@ public struct ParsedArguments: Sendable {
         return seconds
     }
 
-    /// The option's value as an `http` or `https` URL with a host, or nil when it is absent.
+    /// Returns the option's value as an `http` or `https` URL with a host, or nil when it is absent.
     /// - Throws: `UsageError` for text that does not parse, another scheme or a missing host.
     public func url(_ name: String) throws -> URL? {
         guard let text = value(name) else { return nil }

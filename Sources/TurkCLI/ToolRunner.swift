@@ -42,7 +42,7 @@ public enum ToolRunner {
         }
     }
 
-    /// The text `--version` prints: `review (turkchat) 0.1.0`.
+    /// Returns the text that `--version` prints: `review (turkchat) 0.1.0`.
     public static func versionLine(for spec: CommandSpec) -> String {
         "\(spec.name) (turkchat) \(TurkChatRelease.version)"
     }

@@ -44,8 +44,24 @@ import TurkTools
                 Issue.record("\(file.path) is missing: run `make docs` and commit the result")
                 continue
             }
-            #expect(committed == file.content, "\(file.path) is stale: run `make docs` and commit the result")
+            if committed != file.content {
+                Issue.record("\(file.path) is stale: run `make docs` and commit the result. \(firstDifference(committed, file.content))")
+            }
         }
+    }
+
+    /// Describes the first line where the committed file and the generated text differ.
+    func firstDifference(_ committed: String, _ generated: String) -> String {
+        let old = committed.split(separator: "\n", omittingEmptySubsequences: false)
+        let new = generated.split(separator: "\n", omittingEmptySubsequences: false)
+        for index in 0..<max(old.count, new.count) {
+            let oldLine = index < old.count ? String(old[index]) : "(end of file)"
+            let newLine = index < new.count ? String(new[index]) : "(end of file)"
+            if oldLine != newLine {
+                return "First difference at line \(index + 1): committed '\(oldLine)', generated '\(newLine)'."
+            }
+        }
+        return "The files differ only in line endings."
     }
 
     @Test func noStrayGeneratedFiles() throws {
