@@ -11,7 +11,7 @@ complete -c delete-hits -l 'wait' -x -d 'Sets how long to wait for pending assig
 complete -c delete-hits -l 'approve-submitted' -d 'Approves submitted assignments so that their HITs can be deleted'
 complete -c delete-hits -l 'reject-submitted' -x -d 'Rejects submitted assignments with this reason so that their HITs can be deleted'
 complete -c delete-hits -l 'account' -d 'Lists every HIT on the account, not only the HITs in the run store'
-complete -c delete-hits -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the folder that holds the run store and the local marketplace'
+complete -c delete-hits -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the state directory, which contains the run store and the local marketplace'
 complete -c delete-hits -l 'target' -x -a 'local sandbox' -d 'Sets the marketplace: the offline local one or MTurk\'s sandbox'
 complete -c delete-hits -l 'live' -d 'Uses MTurk\'s live marketplace, where real workers are paid with real money'
 complete -c delete-hits -l 'endpoint-url' -x -d 'Sends MTurk API calls to this URL instead of the target\'s endpoint, as the AWS CLI option does'

@@ -16,7 +16,7 @@ complete -c review -l 'interactive' -d 'Shows each conversation on the terminal 
 complete -c review -l 'override-rejection' -d 'Approves assignments that were rejected, which MTurk allows within 30 days of the rejection'
 complete -c review -l 'export' -r -F -d 'Writes the selected conversations to this file as JSON Lines in ParlAI\'s conversation layout'
 complete -c review -l 'report' -r -F -d 'Writes an HTML report of the selected conversations with per-worker statistics to this file'
-complete -c review -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the folder that holds the run store and the local marketplace'
+complete -c review -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the state directory, which contains the run store and the local marketplace'
 complete -c review -l 'target' -x -a 'local sandbox' -d 'Sets the marketplace: the offline local one or MTurk\'s sandbox'
 complete -c review -l 'live' -d 'Uses MTurk\'s live marketplace, where real workers are paid with real money'
 complete -c review -l 'endpoint-url' -x -d 'Sends MTurk API calls to this URL instead of the target\'s endpoint, as the AWS CLI option does'

@@ -9,7 +9,7 @@ import TurkStore
 public enum CommonOptions {
     public static let stateDir = OptionSpec(
         long: "state-dir", valueName: "DIR",
-        help: "Sets the folder that holds the run store and the local marketplace.",
+        help: "Sets the state directory, which contains the run store and the local marketplace.",
         defaultValue: "$XDG_STATE_HOME/turkchat or ~/.local/state/turkchat",
         environmentVariable: StateDirectory.environmentVariable, completion: .directory)
 

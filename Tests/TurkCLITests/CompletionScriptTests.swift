@@ -30,7 +30,7 @@ let fileArgumentSpec = CommandSpec(
     arguments: [ArgumentSpec(name: "CSV", help: "The file.", isOptional: true, completion: .file)],
     options: [.flag("dry-run", help: "Changes nothing.")])
 
-/// A scratch folder with one subfolder and one file, for path completion.
+/// Creates a scratch directory with one subdirectory and one file, for path completion.
 func makeCompletionFolder() throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("turkchat-completion-\(UUID())")
     try FileManager.default.createDirectory(
