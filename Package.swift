@@ -64,7 +64,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "TurkCLITests", dependencies: ["TurkCLI"], swiftSettings: swiftSettings),
         .testTarget(name: "TurkChatTests", dependencies: ["TurkChat", "TurkLocal", "TurkStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "TurkToolsTests", dependencies: ["TurkTools"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TurkToolsTests", dependencies: ["TurkTools", "TurkCLI", "TurkLocal", "TurkStore", "TurkModel"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TurkModel", "TurkStore", "TurkLocal"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,1 +1,4 @@
-print("not built yet")
+import Foundation
+import TurkTools
+
+exit(await BlockCommand.main())
