@@ -66,11 +66,11 @@ public enum CommandLineParser {
                 throw UsageError("missing argument \(argument.name)")
             }
 
-            if let value = named[argument.name]?.first(where: { !argument.acceptedValues.contains($0) }),
-               !argument.acceptedValues.isEmpty {
+            let accepted = argument.acceptedValues
+            if !accepted.isEmpty, let value = named[argument.name]?.first(where: { !accepted.contains($0) }) {
                 throw UsageError(
                     "invalid value '\(value)' for \(argument.name) (accepted values: "
-                        + argument.acceptedValues.joined(separator: ", ") + ")")
+                        + accepted.joined(separator: ", ") + ")")
             }
         }
 

@@ -43,6 +43,13 @@ let requiredSpec = CommandSpec(
     ],
     options: [])
 
+/// A spec whose one argument must be one of two words.
+let modeSpec = CommandSpec(
+    name: "mode",
+    abstract: "exercise a required keyword",
+    arguments: [ArgumentSpec(name: "MODE", help: "The mode.", acceptedValues: ["fast", "slow"])],
+    options: [])
+
 /// One row of the parser table: a command line and what it should parse into.
 struct ParserCase: Sendable, CustomTestStringConvertible {
     var arguments: [String]
@@ -183,6 +190,10 @@ func parseAndRender(_ testCase: ParserCase) -> String {
         ParserCase(arguments: ["data.csv", "fast"], spec: requiredSpec, expected: "| CSV=data.csv MODE=fast"),
         ParserCase(arguments: [], spec: requiredSpec, expected: "error: missing argument CSV"),
         ParserCase(arguments: ["a", "b", "c"], spec: requiredSpec, expected: "error: unexpected argument 'c'"),
+        ParserCase(arguments: ["slow"], spec: modeSpec, expected: "| MODE=slow"),
+        ParserCase(
+            arguments: ["medium"], spec: modeSpec,
+            expected: "error: invalid value 'medium' for MODE (accepted values: fast, slow)"),
     ]
 
     @Test(arguments: cases)
