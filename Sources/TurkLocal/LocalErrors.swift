@@ -35,7 +35,7 @@ enum LocalError {
         request("QualificationType \(id) does not exist.", now)
     }
 
-    /// An assignment operation called in the wrong assignment status, such as approving an approved assignment.
+    /// Returns the error for an assignment operation called in the wrong status, such as approving twice.
     static func assignmentStatus(allowed: String, _ now: Date) -> MTurkError {
         request(
             "This operation can be called with a status of: \(allowed)", now,

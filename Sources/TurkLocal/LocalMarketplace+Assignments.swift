@@ -68,7 +68,7 @@ struct AssignmentRow {
 }
 
 /// The statuses of an assignment inside the local marketplace. The requester API shows only the last three of
-/// MTurk's life cycle (Submitted, Approved, Rejected); the others are what the worker side sees.
+/// MTurk's life cycle (Submitted, Approved, Rejected). The others exist only on the worker side.
 public enum LocalAssignmentStatus: String, Sendable, CaseIterable, Codable {
     /// Accepted by a worker and not yet submitted, returned or abandoned.
     case accepted = "Accepted"
@@ -97,7 +97,7 @@ public struct LocalBalance: Sendable, Equatable {
     public var ledger: USD
     /// Rewards and fees held for pending, submitted and still open assignment slots.
     public var onHold: USD
-    /// What new HITs and bonuses may spend: `ledger` minus `onHold`.
+    /// The amount that new HITs and bonuses may spend: `ledger` minus `onHold`.
     public var available: USD { ledger - onHold }
 }
 
@@ -231,7 +231,7 @@ extension LocalMarketplace {
             guard amount.cents >= 1 else { throw LocalError.request("BonusAmount must be at least 0.01.", now) }
             try LocalValidation.length(request.reason, "Reason", max: 4_096, required: true, now)
 
-            // MTurk answers a bonus for work still in progress as if the assignment did not exist.
+            // MTurk rejects a bonus for work still in progress with the error for an assignment that does not exist.
             guard let row = try liveAssignment(request.assignmentId), row.workerId == request.workerId,
                   row.status == .submitted || row.status == .approved,
                   try loadHIT(row.hitId)?.disposedAt == nil

@@ -29,7 +29,7 @@ struct HITRow {
     /// Approved or rejected.
     var reviewed: Int
 
-    /// Slots that no worker holds or has filled.
+    /// Slots that no worker has accepted or filled.
     var available: Int { max(0, maxAssignments - pending - submitted - reviewed) }
 
     func isExpired(_ now: Date) -> Bool { now >= expiration }
@@ -43,7 +43,7 @@ struct HITRow {
         return .assignable
     }
 
-    /// The money held for this HIT's slots that may still be paid: submitted and pending work, and the free slots
+    /// Returns the money held for this HIT's slots that may still be paid: submitted and pending work, and the free slots
     /// while the HIT has not expired.
     func liability(_ now: Date) -> USD {
         guard disposedAt == nil else { return .zero }
@@ -116,7 +116,7 @@ struct HITRow {
 extension LocalMarketplace {
     /// The auto-approval delay of a HIT type created without one: 30 days, MTurk's default and maximum.
     public static let defaultAutoApprovalDelay: Int64 = 2_592_000
-    /// The longest lifetime and assignment duration MTurk accepts: 365 days.
+    /// The maximum lifetime and assignment duration MTurk accepts: 365 days.
     public static let maximumDuration: Int64 = 31_536_000
 
     // MARK: - CreateHITType
@@ -158,7 +158,7 @@ extension LocalMarketplace {
         }
     }
 
-    /// A canonical text of a HIT type's properties, so that identical property sets map to one HIT type.
+    /// Returns a canonical text of a HIT type's properties, so that identical property sets map to one HIT type.
     private func propertiesKey(
         _ request: CreateHITTypeRequest, reward: USD, autoApprovalDelay: Int64, requirementsJSON: String?
     ) throws -> String {

@@ -112,7 +112,7 @@ extension LocalMarketplace {
                 """,
                 [id, request.name, request.description, request.keywords, request.qualificationTypeStatus.rawValue,
                  request.retryDelayInSeconds, request.test, request.answerKey, request.testDurationInSeconds,
-                 request.autoGranted ?? false, request.autoGrantedValue])
+                 request.autoGranted ?? false, request.autoGrantedValue, now])
             return CreateQualificationTypeResponse(qualificationType: try ownedQualificationType(id))
         }
     }
@@ -259,9 +259,9 @@ extension LocalMarketplace {
 
     // MARK: - Qualification requirements
 
-    /// Checks a HIT type's qualification requirements as MTurk does: at most 10, known types, and values that fit
-    /// the comparator (none for Exists and DoesNotExist, one for the others, up to 15 integers or 30 locales for
-    /// In and NotIn, and locales only with the locale type).
+    /// Checks a HIT type's qualification requirements as MTurk does: at most 10, of known types, with values that
+    /// fit the comparator. Exists and DoesNotExist take no value, In and NotIn take up to 15 integers or 30
+    /// locales, and the others take one value. Locales go only with the locale type.
     func validateRequirements(_ requirements: [QualificationRequirement], _ now: Date) throws {
         guard requirements.count <= 10 else {
             throw LocalError.request(
@@ -317,7 +317,7 @@ extension LocalMarketplace {
     /// Returns a worker's value for a qualification type, or nil when the worker does not have it.
     ///
     /// The locale defaults to `defaultWorkerLocale`. The approval rate and the approved count come from the
-    /// worker's reviewed assignments in this marketplace; a worker with none reviewed has a rate of 100.
+    /// worker's reviewed assignments in this marketplace. A worker with none reviewed has a rate of 100.
     func qualificationValue(workerId: String, typeId: String) throws -> QualificationValue? {
         switch typeId {
         case SystemQualification.locale:
@@ -345,7 +345,7 @@ extension LocalMarketplace {
         }
     }
 
-    /// Whether a worker meets one requirement. Every comparator except DoesNotExist needs the worker to have the
+    /// Returns whether a worker meets one requirement. Every comparator except DoesNotExist needs the worker to have the
     /// qualification.
     func meets(_ requirement: QualificationRequirement, workerId: String) throws -> Bool {
         let value = try qualificationValue(workerId: workerId, typeId: requirement.qualificationTypeId)
@@ -378,7 +378,7 @@ extension LocalMarketplace {
         }
     }
 
-    /// Whether a worker's locale matches a required locale: the same country, and the same subdivision when the
+    /// Returns whether a worker's locale matches a required locale: the same country, and the same subdivision when the
     /// requirement names one.
     static func locale(_ have: WorkerLocale, matches wanted: WorkerLocale) -> Bool {
         guard have.country.uppercased() == wanted.country.uppercased() else { return false }

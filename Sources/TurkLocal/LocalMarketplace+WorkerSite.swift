@@ -49,7 +49,7 @@ enum WorkerAction: Int, Comparable {
 }
 
 extension LocalError {
-    /// An error of the worker side, worded for the person using the worker site.
+    /// Returns an error of the worker side, worded for the person using the worker site.
     static func worker(_ message: String) -> MTurkError {
         .requestError(message)
     }
@@ -60,7 +60,7 @@ extension LocalMarketplace {
 
     /// Returns the Assignable HITs a worker may work on, oldest first.
     ///
-    /// A blocked worker sees none. HITs the worker holds or has submitted are left out. With
+    /// A blocked worker gets an empty list. HITs the worker holds or has submitted are left out. With
     /// `includeUnqualified`, the list also has the HITs that MTurk would show to the worker but not let them
     /// accept (requirements that guard only accepting or previewing); `canAccept` tells them apart.
     public func availableHITs(workerId: String, includeUnqualified: Bool = false) throws -> [WorkerHIT] {
@@ -112,7 +112,7 @@ extension LocalMarketplace {
         }
     }
 
-    /// Whether a worker meets every requirement of a HIT that guards `action`.
+    /// Returns whether a worker meets every requirement of a HIT that guards `action`.
     func permits(_ action: WorkerAction, _ row: HITRow, workerId: String) throws -> Bool {
         for requirement in row.qualificationRequirements where WorkerAction(guardedBy: requirement) <= action {
             if try !meets(requirement, workerId: workerId) { return false }
@@ -255,7 +255,7 @@ extension LocalMarketplace {
         try write { _ in try latestAssignment(assignmentId, workerId: workerId)?.workerAssignment }
     }
 
-    /// Returns whoever holds an assignment id now (accepted, submitted or reviewed), or nil when it is free.
+    /// Returns the current hold on an assignment id (accepted, submitted or reviewed), or nil when it is free.
     public func currentAssignment(assignmentId: String) throws -> WorkerAssignment? {
         try write { _ in try liveAssignment(assignmentId)?.workerAssignment }
     }
@@ -268,7 +268,7 @@ extension LocalMarketplace {
         }
     }
 
-    /// Whether the requester has blocked a worker.
+    /// Returns whether the requester has blocked a worker.
     public func isWorkerBlocked(workerId: String) throws -> Bool {
         try write { _ in try isBlocked(workerId) }
     }

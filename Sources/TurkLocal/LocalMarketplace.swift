@@ -33,7 +33,7 @@ public final class LocalMarketplace: Marketplace {
     public let database: SQLiteDatabase
     /// The time source for every rule that depends on time; tests pass a clock they can move.
     public let clock: @Sendable () -> Date
-    /// The share of requests (0 to 1) that the local wire endpoint answers with `ThrottlingException`, for tests of
+    /// The share of requests (0 to 1) that the local wire endpoint fails with `ThrottlingException`, for tests of
     /// retries. The marketplace itself ignores it.
     public let throttleFraction: Double
 

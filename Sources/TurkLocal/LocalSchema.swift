@@ -1,7 +1,7 @@
 // The schema of `marketplace.sqlite`, one entry per version (see `SQLiteDatabase.migrate`).
 //
 // Times are Unix seconds (REAL). Money is whole cents. Assignment rows are keyed by an autoincrement `seq`, not by
-// the assignment id, because an assignment id comes back for the next worker after a return or an abandonment; at
+// the assignment id, because an assignment id comes back for the next worker after a return or an abandonment. At
 // most one row per assignment id is live (not Returned or Abandoned) at a time.
 
 enum LocalSchema {

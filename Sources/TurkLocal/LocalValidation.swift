@@ -6,7 +6,7 @@ import FoundationXML
 #endif
 
 // Input checks shared by the operations. Constraints written in the API model (id patterns, MaxResults 1 to 100,
-// token lengths) fail with `ValidationException`, as AWS services answer them; MTurk's own rules fail with
+// token lengths) fail with `ValidationException`, as AWS services report them. MTurk's own rules fail with
 // `RequestError`.
 
 enum LocalValidation {

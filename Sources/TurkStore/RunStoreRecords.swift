@@ -92,7 +92,7 @@ public struct HITLedgerEntry: Sendable, Equatable {
     public var updatedAt: Date
 }
 
-/// Where a worker is in serve-chat's life cycle for one assignment.
+/// The stage of serve-chat's life cycle that a worker has reached in one assignment.
 public enum AssignmentLifecycle: String, Sendable, CaseIterable, Codable {
     case onboarding
     case waiting
