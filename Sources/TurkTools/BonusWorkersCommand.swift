@@ -230,7 +230,7 @@ public struct BonusJob: Sendable {
         do {
             assignment = try await context.marketplace.getAssignment(GetAssignmentRequest(assignmentId: assignmentId))
                 .assignment
-        } catch let error as MTurkError where error.isNotFound {
+        } catch let error as MTurkError where error.isNotFound || error.isAssignmentNotSubmitted {
             // MTurk does not show work in progress; the run store knows it when serve-chat saw the worker.
             let known = try context.runStore.assignments(id: assignmentId)
             if let workerId = line.workerId ?? (known.count == 1 ? known.first?.workerId : nil),
@@ -304,7 +304,7 @@ public struct BonusJob: Sendable {
         } catch let error as MTurkError where error.isDuplicateRequest {
             try? context.runStore.markBonusPaid(token: bonus.token)
             return outcome(bonus, "paid", message: "the token was used by an earlier run, which paid it")
-        } catch let error as MTurkError where error.isNotFound {
+        } catch let error as MTurkError where error.isNotFound || error.isAssignmentNotSubmitted {
             let message = "assignment \(bonus.assignmentId) is not submitted yet, so MTurk cannot pay a bonus on it; "
                 + "the bonus is recorded and a later run pays it"
             try? context.runStore.markBonusWaiting(token: bonus.token, message: error.message)
@@ -346,5 +346,15 @@ public struct BonusJob: Sendable {
             line: bonus.line > 0 ? bonus.line : nil, workerId: bonus.workerId, assignmentId: bonus.assignmentId,
             amount: bonus.amount.mturkString, fee: bonus.fee.mturkString, reason: bonus.reason, token: bonus.token,
             outcome: result, message: message)
+    }
+}
+
+extension MTurkError {
+    /// Whether MTurk refused an assignment operation because the work is not submitted yet. MTurk answers
+    /// GetAssignment on accepted work with `This operation can be called with a status of: Reviewable,Approved,
+    /// Rejected` and SendBonus with `Assignment ... does not exist`.
+    var isAssignmentNotSubmitted: Bool {
+        turkErrorCode == "AWS.MechanicalTurk.InvalidAssignmentState"
+            || message.contains("can be called with a status of")
     }
 }

@@ -221,7 +221,16 @@ public struct ReviewJob: Sendable {
         guard !settings.ids.isEmpty else { return try await collector.items(matching: filter) }
         var items: [ReviewItem] = []
         for id in settings.ids {
-            guard let item = try await collector.item(id: id) else {
+            let found: ReviewItem?
+            do {
+                found = try await collector.item(id: id)
+            } catch {
+                let (message, hint) = context.describe(error)
+                context.console.error(message, hint: hint)
+                failures += 1
+                continue
+            }
+            guard let item = found else {
                 reportNotFound(id)
                 failures += 1
                 continue
@@ -293,7 +302,17 @@ public struct ReviewJob: Sendable {
     private func decide(id: String, collector: ReviewCollector, decision: ReviewDecision, feedback: String?)
         async throws -> ReviewOutcome
     {
-        guard let item = try await collector.item(id: id) else {
+        let found: ReviewItem?
+        do {
+            found = try await collector.item(id: id)
+        } catch {
+            let (message, hint) = context.describe(error)
+            context.console.error(message, hint: hint)
+            let outcome = ReviewOutcome(assignmentId: id, decision: decision.rawValue, outcome: "failed", message: message)
+            if context.json { try context.console.writeJSON(outcome) }
+            return outcome
+        }
+        guard let item = found else {
             reportNotFound(id)
             let outcome = ReviewOutcome(assignmentId: id, decision: decision.rawValue, outcome: "not found",
                                         message: "not found on the \(context.target.rawValue) marketplace")

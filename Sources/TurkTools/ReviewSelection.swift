@@ -84,6 +84,8 @@ public struct ReviewCollector: Sendable {
             return try item(for: assignment, run: run)
         } catch let error as MTurkError where error.isNotFound {
             return nil
+        } catch let error as MTurkError where error.isAssignmentNotSubmitted {
+            throw ToolError("assignment \(assignmentId) is not submitted yet; review it after the worker submits it")
         }
     }
 
