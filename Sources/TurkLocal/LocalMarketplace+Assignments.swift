@@ -75,9 +75,9 @@ public enum LocalAssignmentStatus: String, Sendable, CaseIterable, Codable {
     case submitted = "Submitted"
     case approved = "Approved"
     case rejected = "Rejected"
-    /// Given back by the worker; the slot is free again.
+    /// Given back by the worker, so the slot is free again.
     case returned = "Returned"
-    /// Not submitted before its deadline; the slot is free again.
+    /// Not submitted before its deadline, so the slot is free again.
     case abandoned = "Abandoned"
 
     /// The requester API's status, nil for work that the requester API never shows.
@@ -232,6 +232,8 @@ extension LocalMarketplace {
             try LocalValidation.length(request.reason, "Reason", max: 4_096, required: true, now)
 
             // MTurk rejects a bonus for work still in progress with the error for an assignment that does not exist.
+            // NOTE: a bonus for an assignment of a deleted HIT fails the same way here. Whether MTurk still pays it
+            // is not documented.
             guard let row = try liveAssignment(request.assignmentId), row.workerId == request.workerId,
                   row.status == .submitted || row.status == .approved,
                   try loadHIT(row.hitId)?.disposedAt == nil

@@ -284,7 +284,7 @@ extension LocalMarketplace {
         try write { now in
             try LocalValidation.entityID(request.hitId, "hitId")
             _ = try requireHIT(request.hitId, now)
-            // A time in the past expires the HIT at once; pending work may still be submitted until its deadline.
+            // A time in the past expires the HIT at once, but pending work may still be submitted until its deadline.
             let expiration = max(request.expireAt, now)
             try database.run("UPDATE hits SET expiration = ? WHERE hit_id = ?", [expiration, request.hitId])
             return EmptyResponse()

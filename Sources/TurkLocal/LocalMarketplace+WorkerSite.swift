@@ -62,7 +62,7 @@ extension LocalMarketplace {
     ///
     /// A blocked worker gets an empty list. HITs the worker holds or has submitted are left out. With
     /// `includeUnqualified`, the list also has the HITs that MTurk would show to the worker but not let them
-    /// accept (requirements that guard only accepting or previewing); `canAccept` tells them apart.
+    /// accept (requirements that guard only accepting or previewing), and `canAccept` tells them apart.
     public func availableHITs(workerId: String, includeUnqualified: Bool = false) throws -> [WorkerHIT] {
         try write { now in
             try requireWorkerID(workerId)

@@ -31,7 +31,7 @@ public final class LocalMarketplace: Marketplace {
     public static let overrideRejectionWindow: TimeInterval = 30 * 86_400
 
     public let database: SQLiteDatabase
-    /// The time source for every rule that depends on time; tests pass a clock they can move.
+    /// The time source for every rule that depends on time. Tests pass a clock they can move.
     public let clock: @Sendable () -> Date
     /// The share of requests (0 to 1) that the local wire endpoint fails with `ThrottlingException`, for tests of
     /// retries. The marketplace itself ignores it.

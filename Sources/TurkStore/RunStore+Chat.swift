@@ -8,7 +8,8 @@ extension RunStore {
     /// Inserts an assignment row, or updates the row with the same assignment id and worker id.
     ///
     /// An update keeps the stored `acceptedAt` and disconnect count, and keeps the stored run, agent and
-    /// conversation where the new record has nil. Returns the stored row.
+    /// conversation where the new record has nil. Returns the stored row. A `disconnect` status written here is not
+    /// counted as a disconnect, because only `setAssignmentStatus` counts them.
     @discardableResult
     public func upsertAssignment(_ record: AssignmentRecord) throws -> AssignmentRecord {
         try database.transaction {
@@ -38,7 +39,7 @@ extension RunStore {
 
     /// Changes an assignment's life-cycle status and returns the stored row.
     ///
-    /// Leaving the active statuses sets `finishedAt` once; returning to one (a reconnect) clears it. A change to
+    /// Leaving the active statuses sets `finishedAt` once, and returning to one (a reconnect) clears it. A change to
     /// `disconnect` from another status adds one to the disconnect count and records the time, for the
     /// disconnects-per-day limit.
     @discardableResult

@@ -8,10 +8,10 @@ import TurkModel
 /// or one `BEGIN IMMEDIATE` transaction, and SQLite's WAL mode with a busy timeout serialises the writers.
 public final class RunStore: Sendable {
     public let database: SQLiteDatabase
-    /// The time source for stored timestamps; tests pass a fixed clock.
+    /// The time source for stored timestamps. Tests pass a clock they control.
     public let clock: @Sendable () -> Date
 
-    /// The schema, one entry per version; see `SQLiteDatabase.migrate`.
+    /// The schema, one entry per version, as `SQLiteDatabase.migrate` takes it.
     static let migrations: [String] = [
         """
         CREATE TABLE runs (

@@ -8,9 +8,9 @@ import TurkModel
 public enum RunStatus: String, Sendable, CaseIterable, Codable {
     /// create-hits is creating the run's HITs.
     case creating
-    /// Every HIT of the run exists; workers may be working on it.
+    /// Every HIT of the run exists, and workers may be working on it.
     case active
-    /// The run collected what it needed or was stopped; its HITs may still need cleaning up.
+    /// The run collected what it needed or was stopped. Its HITs may still need cleaning up.
     case finished
     /// delete-hits disposed of every HIT of the run.
     case deleted

@@ -173,3 +173,21 @@ extension LocalQualificationTests {
         #expect(FileManager.default.fileExists(atPath: directory.marketplacePath))
     }
 }
+
+// MARK: - Schema
+
+extension LocalQualificationTests {
+    @Test func newerSchemaIsRejected() throws {
+        let fixture = try Fixture()
+        try fixture.market.database.execute("PRAGMA user_version = 42")
+        fixture.market.close()
+
+        #expect(throws: SchemaVersionError.self) { try LocalMarketplace(path: fixture.path) }
+    }
+
+    @Test(arguments: [-0.1, 1.5])
+    func throttleFractionOutOfRangeFails(_ fraction: Double) throws {
+        let path = try makeTemporaryDirectory().appendingPathComponent("marketplace.sqlite").path
+        #expect(throws: LocalConfigurationError.self) { try LocalMarketplace(path: path, throttleFraction: fraction) }
+    }
+}

@@ -193,3 +193,24 @@ extension RunStoreTests {
         #expect(try store.bonus(token: "b3")?.error == nil)
     }
 }
+
+// MARK: - Several processes
+
+extension RunStoreTests {
+    @Test func concurrentOpensOfANewFile() async throws {
+        let path = try makeTemporaryDirectory().appendingPathComponent("runs.sqlite").path
+
+        let versions = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let store = try RunStore(path: path)
+                    defer { store.close() }
+                    return try store.database.schemaVersion()
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+
+        #expect(versions == Array(repeating: RunStore.schemaVersion, count: 4))
+    }
+}
