@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import TurkChat
+
+@Suite struct SQuADDatasetTests {
+    let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+
+    func write(_ text: String) throws -> URL {
+        let url = try makeTemporaryDirectory().appendingPathComponent("squad.json")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test func shippedSubsetLoads() throws {
+        let dataset = try SQuADDataset.load(
+            file: qaTaskDirectory.appendingPathComponent("data/squad-v1.1-dev-subset.json"))
+        #expect(dataset.version == "1.1")
+        #expect(dataset.paragraphs.count == 103)
+        #expect(dataset.paragraphs.first?.title == "Super_Bowl_50")
+        #expect(dataset.paragraphs.first?.context.hasPrefix("Super Bowl 50 was an American football game") == true)
+    }
+
+    @Test func version2FileLoads() throws {
+        let file = sharedData.appendingPathComponent("squad-v2-haystack-small/small.json")
+        try #require(FileManager.default.fileExists(atPath: file.path), "shared data missing at \(file.path)")
+        let dataset = try SQuADDataset.load(file: file)
+        #expect(dataset.version == "v2.0")
+        #expect(dataset.paragraphs.count == 87)
+        #expect(dataset.paragraphs.contains { $0.context.contains("Norðmaðr") })
+    }
+
+    @Test func flatLayoutIsRejected() throws {
+        let file = sharedData.appendingPathComponent("squad-hf-flat-sample/sample.json")
+        try #require(FileManager.default.fileExists(atPath: file.path), "shared data missing at \(file.path)")
+        let error = #expect(throws: SQuADError.self) { try SQuADDataset.load(file: file) }
+        #expect(error?.location == "data[0]")
+        #expect(error?.description.contains("flat layout") == true)
+        #expect(error?.description.contains(file.path) == true)
+    }
+
+    @Test func missingFileIsNamed() throws {
+        let file = URL(fileURLWithPath: "/nonexistent/squad.json")
+        let error = #expect(throws: SQuADError.self) { try SQuADDataset.load(file: file) }
+        #expect(error?.description == "/nonexistent/squad.json: the file does not exist")
+    }
+
+    @Test func truncatedJSONReportsWhereParsingFailed() throws {
+        let file = try write("{\"version\": \"1.1\", \"data\": [{\"title\": \"A\", \"paragraphs\": [{\"context\": \"x\"")
+        let error = #expect(throws: SQuADError.self) { try SQuADDataset.load(file: file) }
+        #expect(error?.message.hasPrefix("invalid JSON") == true)
+        #expect(error?.description.contains(file.path) == true)
+    }
+
+    @Test(arguments: [
+        ("[1, 2]", nil as String?, "the top level must be a JSON object"),
+        ("{\"version\": \"1.1\"}", nil, "missing the \"data\" array"),
+        ("{\"data\": [{\"title\": \"A\"}]}", "data[0]", "missing the \"paragraphs\" array"),
+        ("{\"data\": [{\"title\": \"A\", \"paragraphs\": [{\"qas\": []}]}]}", "data[0].paragraphs[0]",
+         "missing the \"context\" string"),
+        ("{\"data\": [{\"title\": \"A\", \"paragraphs\": [{\"context\": \"  \"}]}]}", "data[0].paragraphs[0].context",
+         "the context is empty"),
+        ("{\"data\": []}", nil, "the file contains no paragraphs"),
+        ("", nil, "the file is empty"),
+    ])
+    func malformedStructureIsLocated(text: String, location: String?, message: String) throws {
+        let file = try write(text)
+        let error = #expect(throws: SQuADError.self) { try SQuADDataset.load(file: file) }
+        #expect(error?.location == location)
+        #expect(error?.message.hasPrefix(message) == true, "\(String(describing: error))")
+    }
+}
+
+@Suite struct TaskDefinitionTests {
+    func taskDirectory(_ json: String, data: String? = nil) throws -> URL {
+        let directory = try makeTemporaryDirectory().appendingPathComponent("my_task")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(json.utf8).write(to: directory.appendingPathComponent("task.json"))
+        if let data { try Data(data.utf8).write(to: directory.appendingPathComponent("data.json")) }
+        return directory
+    }
+
+    let validTask = """
+    {"title": "T", "description": "D", "reward": "0.25", "kind": "qa_data_collection",
+     "data_file": "data.json", "agent_ids": ["Worker"]}
+    """
+
+    @Test func shippedQATaskValidates() throws {
+        let task = try TaskDefinition.validate(directory: qaTaskDirectory)
+        #expect(task.name == "qa_data_collection")
+        #expect(task.agentIds == ["Worker"])
+        #expect(task.reward == "0.50")
+        #expect(task.settings["system_name"]?.stringValue == "QA Collector")
+    }
+
+    @Test func defaultsApply() throws {
+        let task = try TaskDefinition.load(directory: taskDirectory(validTask))
+        #expect(task.assignmentDurationSeconds == 1800)
+        #expect(task.idleTimeoutSeconds == 600)
+        #expect(task.onboarding == false)
+        #expect(task.dataFile?.lastPathComponent == "data.json")
+    }
+
+    @Test func missingDataFileFailsValidation() throws {
+        let directory = try taskDirectory(validTask)
+        let error = #expect(throws: SQuADError.self) { try TaskDefinition.validate(directory: directory) }
+        #expect(error?.message == "the file does not exist")
+    }
+
+    @Test func flatDataFailsValidation() throws {
+        let directory = try taskDirectory(validTask, data: "{\"data\": [{\"id\": \"1\", \"question\": \"q\", \"context\": \"c\"}]}")
+        let error = #expect(throws: SQuADError.self) { try TaskDefinition.validate(directory: directory) }
+        #expect(error?.location == "data[0]")
+    }
+
+    @Test(arguments: [
+        (#"{"title": "T"}"#, "missing \"kind\""),
+        (#"{"title": "T", "description": "D", "reward": "0.9752", "kind": "qa_data_collection", "agent_ids": ["W"]}"#,
+         "invalid reward \"0.9752\""),
+        (#"{"title": "T", "description": "D", "reward": "$1", "kind": "qa_data_collection", "agent_ids": ["W"]}"#,
+         "invalid reward \"$1\""),
+        (#"{"title": "T", "description": "D", "reward": "1", "kind": "poetry", "agent_ids": ["W"]}"#,
+         "unknown task kind \"poetry\""),
+        (#"{"title": "T", "description": "D", "reward": "1", "kind": "qa_data_collection", "agent_id": ["W"]}"#,
+         "unknown key \"agent_id\""),
+        (#"{"title": "T", "description": "D", "reward": "1", "kind": "qa_data_collection", "agent_ids": []}"#,
+         "\"agent_ids\" must list one or more distinct role names"),
+        ("not json", "invalid JSON"),
+    ])
+    func invalidTaskFileIsReported(json: String, message: String) throws {
+        let directory = try taskDirectory(json)
+        let error = #expect(throws: TaskDefinitionError.self) { try TaskDefinition.load(directory: directory) }
+        #expect(error?.message.hasPrefix(message) == true, "\(String(describing: error))")
+        #expect(error?.file.hasSuffix("my_task/task.json") == true)
+    }
+
+    @Test func missingTaskFileIsReported() throws {
+        let directory = try makeTemporaryDirectory()
+        let error = #expect(throws: TaskDefinitionError.self) { try TaskDefinition.load(directory: directory) }
+        #expect(error?.message.contains("missing or unreadable") == true)
+    }
+}
