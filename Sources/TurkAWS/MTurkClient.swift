@@ -60,6 +60,9 @@ public struct MTurkClientConfiguration: Sendable {
 /// When a retried `CreateHITWithHITType` or `SendBonus` gets a reply that its token was already used, an earlier
 /// attempt took effect: the bonus counts as paid, and the HIT named in the message is fetched with GetHIT and
 /// returned. A duplicate-token reply to a first attempt is thrown, as the local marketplace throws it.
+///
+/// NOTE: a duplicate bonus is recognised by `TurkErrorCode` `AWS.MechanicalTurk.DuplicateRequest`, which the local
+/// marketplace sends. MTurk documents only that its message names the original request, not its code.
 public final class MTurkClient: Marketplace {
     public let configuration: MTurkClientConfiguration
     private let transport: any HTTPTransport

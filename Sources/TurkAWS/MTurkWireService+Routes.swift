@@ -56,9 +56,9 @@ extension MTurkWireService {
         "UpdateNotificationSettings", "UpdateQualificationType",
     ]
 
-    /// Decodes a request body, turning decoding failures into the errors AWS JSON services send: a
-    /// `SerializationException` for a body that is not a JSON object or has a value of the wrong type, and a
-    /// `ValidationException` for a missing required member.
+    /// Decodes a request body and turns decoding failures into the errors that AWS JSON services send. A body that
+    /// is not a JSON object, or has a value of the wrong type, gets a `SerializationException`. A missing required
+    /// member gets a `ValidationException`.
     static func decodeRequest<Operation: MTurkOperation>(_ type: Operation.Type, from body: Data) throws -> Operation {
         guard (try? JSONSerialization.jsonObject(with: body)) is [String: Any] else {
             throw WireError(status: 400, type: "SerializationException",

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How the MTurk client retries: capped exponential backoff with "equal jitter" that honours `Retry-After`.
+/// The MTurk client's retry schedule: capped exponential backoff with "equal jitter" that honours `Retry-After`.
 ///
 /// The wait before retry `n` (the first retry is 1) is `d/2 + random(0, d/2)` with
 /// `d = min(maxDelay, baseDelay * 2^(n-1))`. With the defaults (0.25 s, 20 s) the waits are 0.13–0.25, 0.25–0.5,
