@@ -225,7 +225,7 @@ public final class MTurkClient: Marketplace {
         let signer = SigV4Signer(
             credentials: configuration.credentials, service: MTurkEndpoint.signingName, region: configuration.region)
         let unsigned = SigV4Request(
-            method: "POST", path: "/",
+            method: "POST", path: requestURLComponents.percentEncodedPath,
             headers: [
                 HTTPHeader("Content-Type", "application/x-amz-json-1.1"),
                 HTTPHeader("Host", MTurkEndpoint.hostHeader(for: configuration.endpoint)),
@@ -236,13 +236,18 @@ public final class MTurkClient: Marketplace {
         return HTTPRequest(url: requestURL, method: "POST", headers: signed.headers, body: body)
     }
 
-    /// The endpoint with the path `/` that every operation is posted to.
+    /// The URL that every operation is posted to: the endpoint, with the path `/` when it has none. A path in
+    /// `--endpoint-url` is kept and signed, as the AWS CLI does.
     private var requestURL: URL {
+        requestURLComponents.url!
+    }
+
+    private var requestURLComponents: URLComponents {
         var components = URLComponents(url: configuration.endpoint, resolvingAgainstBaseURL: false)!
-        if components.path.isEmpty {
-            components.path = "/"
+        if components.percentEncodedPath.isEmpty {
+            components.percentEncodedPath = "/"
         }
-        return components.url!
+        return components
     }
 
     private func decodeResponse<Response: Decodable>(

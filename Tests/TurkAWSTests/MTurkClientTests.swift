@@ -65,6 +65,23 @@ func operation(_ request: LoopbackRequest) -> String {
         #expect(request.header("X-Amz-Security-Token") == nil)
     }
 
+    @Test func endpointPathIsSigned() async throws {
+        let server = try scriptedServer([.json(200, "{}")])
+        defer { server.stop() }
+        let endpoint = URL(string: "http://127.0.0.1:\(server.port)/mturk/")!
+        _ = try await makeClient(endpoint: endpoint).getAccountBalance(GetAccountBalanceRequest())
+
+        let received = try #require(server.requests.first)
+        #expect(received.target == "/mturk/")
+        let request = SigV4Request(
+            method: received.method, path: received.target,
+            headers: received.headers.map { HTTPHeader($0.name, $0.value) }, body: received.body)
+        let service = MTurkWireService(
+            marketplace: StubMarketplace(),
+            credentials: [AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: testSecret)], log: { _ in })
+        #expect(service.authenticate(request) == nil)
+    }
+
     @Test func sessionTokenIsSent() async throws {
         let server = try scriptedServer([.json(200, "{}")])
         defer { server.stop() }
