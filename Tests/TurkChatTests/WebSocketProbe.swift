@@ -60,7 +60,9 @@ async def main():
 asyncio.run(main())
 """#
 
-struct ProbeResult {
+/// What the probe saw. It holds decoded JSON (strings, numbers, arrays, dictionaries) that nothing mutates after
+/// creation, so it may cross tasks.
+struct ProbeResult: @unchecked Sendable {
     var frames: [[String: Any]]
     var closes: [String: [String: Any]]
     var stderr: String

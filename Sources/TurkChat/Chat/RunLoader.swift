@@ -116,6 +116,11 @@ final class RunLoader {
         }
         let name = stored.lastPathComponent.isEmpty ? record.taskName : stored.lastPathComponent
         for base in searchPaths {
+            // A search path is either a task directory itself or a folder of task directories.
+            if base.lastPathComponent == name,
+               FileManager.default.fileExists(atPath: base.appendingPathComponent(TaskDefinition.fileName).path) {
+                return base
+            }
             let candidate = base.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: candidate.appendingPathComponent(TaskDefinition.fileName).path) {
                 return candidate
