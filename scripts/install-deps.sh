@@ -12,6 +12,7 @@ packages=(
   python3-websockets  # the scripted workers of the demo and tests (a real WebSocket client)
   python3-venv        # the boto3 and AWS CLI conformance test builds a virtual environment
   chromium            # the page tests in a real browser
+  zsh fish man-db groff-base  # checks of the generated completion scripts and man pages
   sqlite3 curl ca-certificates openssl
 )
 
