@@ -310,19 +310,39 @@ extension LocalMarketplace {
         try write { now in try balance(now) }
     }
 
+    /// Computes the balance in SQL, in one pass over the HITs and assignments.
+    ///
+    /// A HIT holds reward plus fee for each slot that may still be paid: pending and submitted work, and the free
+    /// slots while the HIT has not expired. Before expiry that is `max - reviewed` (or more, if pending and
+    /// submitted work exceeds it), after expiry `pending + submitted`. Disposed HITs hold nothing.
     func balance(_ now: Date) throws -> LocalBalance {
         let starting = try database.queryOne("SELECT starting_cents FROM account WHERE id = 1")?.int64("starting_cents")
             ?? Self.startingBalance.cents
         let paid = try database.queryOne("SELECT COALESCE(SUM(amount_cents), 0) AS paid FROM payments")?.int64("paid") ?? 0
-        // Only HITs that are open, or that have pending or submitted work, can hold money.
-        let open = try database.query(
-            HITRow.selectSQL + """
-                 WHERE hits.disposed_at IS NULL AND (hits.expiration > ? OR EXISTS (
-                    SELECT 1 FROM assignments a WHERE a.hit_id = hits.hit_id AND a.status IN ('Accepted', 'Submitted')))
-                """,
-            [now]
-        ).map(HITRow.init)
-        let onHold = open.reduce(USD.zero) { $0 + $1.liability(now) }
+        let groups = try database.query(
+            """
+            SELECT hit_types.reward_cents AS reward_cents, hits.max_assignments AS max_assignments,
+                SUM(CASE WHEN hits.expiration > ?
+                    THEN MAX(hits.max_assignments - COALESCE(counts.reviewed, 0),
+                             COALESCE(counts.pending, 0) + COALESCE(counts.submitted, 0))
+                    ELSE COALESCE(counts.pending, 0) + COALESCE(counts.submitted, 0) END) AS slots
+            FROM hits JOIN hit_types USING (hit_type_id)
+            LEFT JOIN (
+                SELECT hit_id, SUM(status = 'Accepted') AS pending, SUM(status = 'Submitted') AS submitted,
+                       SUM(status IN ('Approved', 'Rejected')) AS reviewed
+                FROM assignments GROUP BY hit_id
+            ) AS counts USING (hit_id)
+            WHERE hits.disposed_at IS NULL
+            GROUP BY hit_types.reward_cents, hits.max_assignments
+            """,
+            [now])
+        var onHold = USD.zero
+        for group in groups {
+            let reward = USD(cents: group.int64("reward_cents") ?? 0)
+            let maxAssignments = group.int("max_assignments") ?? 1
+            let fee = MTurkFees.assignmentFee(reward: reward, maxAssignments: maxAssignments)
+            onHold += (reward + fee) * (group.int("slots") ?? 0)
+        }
         return LocalBalance(ledger: USD(cents: starting - paid), onHold: onHold)
     }
 }

@@ -43,15 +43,6 @@ struct HITRow {
         return .assignable
     }
 
-    /// Returns the money held for this HIT's slots that may still be paid: submitted and pending work, and the free slots
-    /// while the HIT has not expired.
-    func liability(_ now: Date) -> USD {
-        guard disposedAt == nil else { return .zero }
-        let slots = submitted + pending + (isExpired(now) ? 0 : available)
-        let fee = MTurkFees.assignmentFee(reward: reward, maxAssignments: maxAssignments)
-        return (reward + fee) * slots
-    }
-
     func hit(_ now: Date) -> HIT {
         var hit = HIT(hitId: hitId)
         hit.hitTypeId = hitTypeId
@@ -88,7 +79,30 @@ struct HITRow {
         FROM hits JOIN hit_types USING (hit_type_id)
         """
 
+    /// Loads the HITs that `condition` selects (a SQL clause after `WHERE`, on `hits` and the counts), decoding
+    /// each distinct requirements list once.
+    static func load(_ database: SQLiteDatabase, where condition: String, _ parameters: [any SQLiteBindable]) throws
+        -> [HITRow]
+    {
+        var decoded: [String: [QualificationRequirement]] = [:]
+        return try database.query("SELECT * FROM (\(selectSQL)) AS hits WHERE \(condition)", parameters).map { row in
+            let json = row.string("qualification_requirements_json") ?? ""
+            if decoded[json] == nil {
+                decoded[json] = json.isEmpty
+                    ? [] : try MTurkJSON.decoder().decode([QualificationRequirement].self, from: Data(json.utf8))
+            }
+            return try HITRow(row, requirements: decoded[json] ?? [])
+        }
+    }
+
     init(_ row: SQLiteRow) throws {
+        let json = row.string("qualification_requirements_json") ?? ""
+        let requirements = json.isEmpty
+            ? [] : try MTurkJSON.decoder().decode([QualificationRequirement].self, from: Data(json.utf8))
+        try self.init(row, requirements: requirements)
+    }
+
+    init(_ row: SQLiteRow, requirements: [QualificationRequirement]) throws {
         seq = row.int64("seq") ?? 0
         hitId = row.string("hit_id") ?? ""
         hitTypeId = row.string("hit_type_id") ?? ""
@@ -104,9 +118,7 @@ struct HITRow {
         reward = USD(cents: row.int64("reward_cents") ?? 0)
         assignmentDuration = row.int64("assignment_duration") ?? 0
         autoApprovalDelay = row.int64("auto_approval_delay") ?? 0
-        qualificationRequirements = try row.string("qualification_requirements_json").map {
-            try MTurkJSON.decoder().decode([QualificationRequirement].self, from: Data($0.utf8))
-        } ?? []
+        qualificationRequirements = requirements
         pending = row.int("pending") ?? 0
         submitted = row.int("submitted") ?? 0
         reviewed = row.int("reviewed") ?? 0
@@ -258,10 +270,8 @@ extension LocalMarketplace {
         try write { now in
             let size = try LocalValidation.pageSize(request.maxResults)
             let after = try PageToken.parse(request.nextToken, "ListHITs", now)
-            let rows = try database.query(
-                HITRow.selectSQL + " WHERE hits.disposed_at IS NULL AND hits.seq > ? ORDER BY hits.seq LIMIT ?",
-                [after, size + 1]
-            ).map(HITRow.init)
+            let rows = try HITRow.load(
+                database, where: "hits.disposed_at IS NULL AND hits.seq > ? ORDER BY hits.seq LIMIT ?", [after, size + 1])
             let page = Array(rows.prefix(size))
             let next = rows.count > size ? page.last.map { PageToken.make("ListHITs", after: $0.seq) } : nil
             return ListHITsResponse(nextToken: next, numResults: page.count, hits: page.map { $0.hit(now) })

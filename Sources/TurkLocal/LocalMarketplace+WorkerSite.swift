@@ -67,15 +67,18 @@ extension LocalMarketplace {
         try write { now in
             try requireWorkerID(workerId)
             if try isBlocked(workerId) { return [] }
-            let rows = try database.query(
-                HITRow.selectSQL + """
-                     WHERE hits.disposed_at IS NULL AND hits.expiration > ? AND NOT EXISTS (
+            // Open HITs with a free slot that the worker has not taken, in the order they were created.
+            let rows = try HITRow.load(
+                database,
+                where: """
+                    hits.disposed_at IS NULL AND hits.expiration > ?
+                    AND hits.max_assignments > hits.pending + hits.submitted + hits.reviewed
+                    AND NOT EXISTS (
                         SELECT 1 FROM assignments a WHERE a.hit_id = hits.hit_id AND a.worker_id = ?
                         AND a.status NOT IN ('Returned', 'Abandoned'))
                     ORDER BY hits.seq
                     """,
-                [now, workerId]
-            ).map(HITRow.init)
+                [now, workerId])
             var result: [WorkerHIT] = []
             for row in rows where row.status(now) == .assignable {
                 guard try permits(.discover, row, workerId: workerId) else { continue }
