@@ -179,7 +179,7 @@ public struct BlockJob: Sendable {
                 holders = Set(granted.compactMap(\.workerId))
             }
             try await each { workerId in
-                try await soft(workerId, qualificationId: qualificationId, holds: holders.contains(workerId))
+                try await soft(workerId, qualificationId: qualificationId, hasQualification: holders.contains(workerId))
             }
         }
     }
@@ -223,16 +223,16 @@ public struct BlockJob: Sendable {
         return BlockOutcome(workerId: workerId, action: action, outcome: "unblocked")
     }
 
-    private func soft(_ workerId: String, qualificationId: String?, holds: Bool) async throws -> BlockOutcome {
+    private func soft(_ workerId: String, qualificationId: String?, hasQualification: Bool) async throws -> BlockOutcome {
         let action = settings.action.rawValue
         if settings.action == .softBlock {
-            if holds { return BlockOutcome(workerId: workerId, action: action, outcome: "already blocked") }
+            if hasQualification { return BlockOutcome(workerId: workerId, action: action, outcome: "already blocked") }
             guard let qualificationId else { throw ToolError("qualification type not found") }
             _ = try await context.marketplace.associateQualificationWithWorker(AssociateQualificationWithWorkerRequest(
                 qualificationTypeId: qualificationId, workerId: workerId, integerValue: 1, sendNotification: false))
             return BlockOutcome(workerId: workerId, action: action, outcome: "blocked")
         }
-        guard let qualificationId, holds else {
+        guard let qualificationId, hasQualification else {
             return BlockOutcome(workerId: workerId, action: action, outcome: "was not blocked")
         }
         _ = try await context.marketplace.disassociateQualificationFromWorker(DisassociateQualificationFromWorkerRequest(

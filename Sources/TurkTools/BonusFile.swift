@@ -56,8 +56,8 @@ public struct BonusLimits: Sendable, Equatable {
     }
 }
 
-/// One valid row of a bonus file. A worker or assignment id is nil when the file has no such column; the command
-/// resolves it from the marketplace or the run store before paying.
+/// One valid row of a bonus file. A worker or assignment id is nil when the file has no such column, and the
+/// command fills it in from the marketplace or the run store before paying.
 public struct BonusLine: Equatable, Sendable {
     public var line: Int
     public var workerId: String?

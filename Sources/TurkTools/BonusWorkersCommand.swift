@@ -3,7 +3,8 @@ import TurkCLI
 import TurkModel
 import TurkStore
 
-/// `bonus-workers`: pays bonuses from a CSV file, each row exactly once.
+/// `bonus-workers`: pays bonuses from a CSV file. The bonus ledger and per-row request tokens keep a rerun from
+/// paying a row twice.
 public enum BonusWorkersCommand {
     /// Runs the tool and returns its exit status.
     public static func main(
@@ -231,7 +232,7 @@ public struct BonusJob: Sendable {
             assignment = try await context.marketplace.getAssignment(GetAssignmentRequest(assignmentId: assignmentId))
                 .assignment
         } catch let error as MTurkError where error.isNotFound || error.isAssignmentNotSubmitted {
-            // MTurk does not show work in progress; the run store knows it when serve-chat saw the worker.
+            // MTurk does not show work in progress, but the run store records it once serve-chat has seen the worker.
             let known = try context.runStore.assignments(id: assignmentId)
             if let workerId = line.workerId ?? (known.count == 1 ? known.first?.workerId : nil),
                known.contains(where: { $0.workerId == workerId }) {
@@ -263,7 +264,7 @@ public struct BonusJob: Sendable {
         return id
     }
 
-    /// The ledger's bonuses that are waiting for their assignment or were interrupted, for `--pay-waiting`.
+    /// Returns the ledger's bonuses that wait for their assignment or were interrupted, for `--pay-waiting`.
     private func waitingFromLedger() throws -> [PlannedBonus] {
         let records = try context.runStore.bonuses(state: .waiting) + context.runStore.bonuses(state: .pending)
         return records.map { record in
@@ -319,7 +320,7 @@ public struct BonusJob: Sendable {
         }
     }
 
-    /// Whether MTurk lists more payments matching this bonus than the ledger counts as paid.
+    /// Checks whether MTurk lists more payments matching this bonus than the ledger counts as paid.
     private func paymentIsListed(_ bonus: PlannedBonus) async throws -> Bool {
         let listed = try await context.marketplace.allBonusPayments(assignmentId: bonus.assignmentId).filter {
             $0.workerId == bonus.workerId && $0.reason == bonus.reason
@@ -350,9 +351,9 @@ public struct BonusJob: Sendable {
 }
 
 extension MTurkError {
-    /// Whether MTurk refused an assignment operation because the work is not submitted yet. MTurk answers
-    /// GetAssignment on accepted work with `This operation can be called with a status of: Reviewable,Approved,
-    /// Rejected` and SendBonus with `Assignment ... does not exist`.
+    /// Whether MTurk rejected an assignment operation because the work is not submitted yet. For accepted work,
+    /// GetAssignment fails with `This operation can be called with a status of: Reviewable,Approved,Rejected`, and
+    /// SendBonus with `Assignment ... does not exist`.
     var isAssignmentNotSubmitted: Bool {
         turkErrorCode == "AWS.MechanicalTurk.InvalidAssignmentState"
             || message.contains("can be called with a status of")

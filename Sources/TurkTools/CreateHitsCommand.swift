@@ -60,7 +60,7 @@ public struct CreateHitsSettings: Sendable {
         "block-qualification", "locale", "min-approval-rate", "min-approved-hits", "masters",
     ]
 
-    /// The default most a run may cost before the live marketplace asks for the amount to be typed.
+    /// The default maximum cost of a run that the live marketplace confirms without typing the amount.
     public static let defaultConfirmThreshold = USD(cents: 100_00)
 
     public init(parsed: ParsedArguments) throws {
@@ -112,8 +112,8 @@ public struct CreateHitsSettings: Sendable {
         if uniqueQualName != nil && !unique && maxHITsPerWorker == 0 {
             throw UsageError("option --unique-qual-name needs --unique or --max-hits-per-worker N")
         }
-        // ParlAI's rules: --unique allows one conversation at a time, and --max-hits-per-worker N caps
-        // concurrent conversations at N unless --allowed-conversations says otherwise.
+        // As in ParlAI, --unique allows one conversation at a time, and --max-hits-per-worker N caps concurrent
+        // conversations at N unless --allowed-conversations sets another value.
         if unique {
             allowedConversations = 1
         } else if maxHITsPerWorker > 0 && allowedConversations == 0 {
@@ -309,7 +309,7 @@ public struct CreateHitsJob: Sendable {
         }
     }
 
-    /// Counts the HITs that still take workers: `Assignable`, or `Unassignable` while a worker holds them.
+    /// Counts the HITs that still take workers: `Assignable`, or `Unassignable` while a worker has accepted them.
     private func openHITCount(_ entries: [HITLedgerEntry]) async throws -> Int {
         var open = 0
         for entry in entries {

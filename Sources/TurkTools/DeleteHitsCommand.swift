@@ -63,7 +63,7 @@ public struct DeleteHitsSettings: Sendable {
     }
 }
 
-/// What happened to one HIT, printed as one JSON line.
+/// The outcome for one HIT, printed as one JSON line.
 public struct DeleteHitsOutcome: Codable, Sendable, Equatable {
     public var hitId: String
     public var runId: String?
@@ -302,7 +302,8 @@ public struct DeleteHitsJob: Sendable {
         return current
     }
 
-    /// Reviews a HIT's submitted work as the flags say, then deletes it, or records why it cannot.
+    /// Approves or rejects a HIT's submitted work as --approve-submitted or --reject-submitted request, then deletes
+    /// the HIT, or records why it cannot be deleted.
     private func finish(_ candidate: Candidate, _ outcome: inout DeleteHitsOutcome) async {
         let hit = candidate.hit
         guard let hitId = hit.hitId else { return }

@@ -3,7 +3,7 @@ import TurkCLI
 import TurkModel
 import TurkStore
 
-/// What create-hits needs to know about a task directory.
+/// The parts of a task directory that create-hits uses.
 public struct TaskSummary: Sendable, Equatable {
     /// The task's name: its directory's name, such as `qa_data_collection`.
     public var name: String
@@ -85,17 +85,17 @@ public struct HITCreator: Sendable {
         self.context = context
     }
 
-    /// The `UniqueRequestToken` of HIT `seq` of a run.
+    /// Returns the `UniqueRequestToken` of HIT `seq` of a run.
     public static func token(runId: String, seq: Int) -> String {
         RequestToken.derive(prefix: "hit", [runId, String(seq)])
     }
 
-    /// The `RequesterAnnotation` that names the run, so `delete-hits --account` can find HITs the ledger lost.
+    /// Returns the `RequesterAnnotation` that names the run, so `delete-hits --account` can find HITs the ledger lost.
     public static func annotation(runId: String, seq: Int) -> String {
         "turkchat run=\(runId) seq=\(seq)"
     }
 
-    /// The ExternalQuestion URL of a run's HITs: `<server>/chat?run=<run id>`.
+    /// Returns the ExternalQuestion URL of a run's HITs: `<server>/chat?run=<run id>`.
     public static func externalURL(serverURL: URL, runId: String) -> String {
         var components = URLComponents(url: serverURL, resolvingAgainstBaseURL: false) ?? URLComponents()
         var path = components.path
@@ -105,7 +105,7 @@ public struct HITCreator: Sendable {
         return components.string ?? serverURL.absoluteString + "/chat?run=" + runId
     }
 
-    /// The page where a person previews a HIT: serve-chat's worker site on the local target, MTurk's worker site
+    /// Returns the page where a person previews a HIT: serve-chat's worker site on the local target, MTurk's worker site
     /// (by HIT group) on sandbox and live.
     public static func previewURL(target: Target, serverURL: String?, hitId: String, hitTypeId: String) -> String {
         if let base = target.workerSubmitBase {
@@ -138,8 +138,8 @@ public struct HITCreator: Sendable {
 
     /// Creates (or recovers) the HIT of ledger row `seq` and returns it.
     ///
-    /// The ledger row is written before the call. When the marketplace says the token was used already, the HIT
-    /// exists from an earlier attempt: its id is taken from the error message, or found by its annotation.
+    /// The ledger row is written before the call. A duplicate-token error means an earlier attempt created the HIT,
+    /// so its id is taken from the error message, or found by its annotation.
     public func createHIT(run: RunRecord, config: RunConfig, hitTypeId: String, seq: Int) async throws -> CreatedHIT {
         let token = Self.token(runId: run.id, seq: seq)
         let entry = try context.runStore.reserveHIT(run: run.id, seq: seq, token: token)

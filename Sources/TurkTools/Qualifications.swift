@@ -49,7 +49,7 @@ public struct QualificationDirectory: Sendable {
     }
 }
 
-/// The requirement that keeps out every worker who holds a qualification, for soft blocks and worker limits.
+/// Returns the requirement that keeps out every worker who has a qualification, for soft blocks and worker limits.
 ///
 /// `DiscoverPreviewAndAccept` hides the HIT from such workers entirely, as ParlAI and Mephisto do.
 public func softBlockRequirement(_ qualificationTypeId: String) -> QualificationRequirement {

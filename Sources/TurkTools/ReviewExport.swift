@@ -88,7 +88,7 @@ public enum ConversationExport {
         do {
             return try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
         } catch {
-            throw ToolError("the run store holds invalid JSON as the \(field) of conversation \(conversation)")
+            throw ToolError("invalid JSON in the run store: the \(field) of conversation \(conversation) does not parse")
         }
     }
 }

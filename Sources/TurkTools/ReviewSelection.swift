@@ -3,7 +3,7 @@ import TurkCLI
 import TurkModel
 import TurkStore
 
-/// Which assignments `review` works on.
+/// The selection of assignments that `review` acts on: by run, task, worker and status.
 public struct ReviewFilter: Sendable, Equatable {
     public var runId: String?
     public var task: String?

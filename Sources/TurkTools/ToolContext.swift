@@ -3,7 +3,7 @@ import TurkCLI
 import TurkModel
 import TurkStore
 
-/// What every command runs with: where output goes, the marketplace, the run store and the clock.
+/// The environment of a command: its console, the marketplace, the run store and the clock.
 public struct ToolContext: Sendable {
     public var console: Console
     public var marketplace: any Marketplace
@@ -80,7 +80,7 @@ public struct DelayedMarketplace: Marketplace {
         self.delay = delay
     }
 
-    /// Wraps `base` when the environment asks for a delay, and returns it unchanged otherwise.
+    /// Wraps `base` when the environment sets a delay, and returns it unchanged otherwise.
     public static func wrapping(_ base: any Marketplace, environment: [String: String]) -> any Marketplace {
         guard let text = environment[environmentVariable], let milliseconds = Int(text), milliseconds > 0 else {
             return base

@@ -197,7 +197,9 @@ import TurkStore
             #expect(names.contains(name), "missing qualification type \(name)")
         }
         #expect(requirements.filter { $0.comparator == .doesNotExist }.count == 4)
-        #expect(requirements.contains { $0.qualificationTypeId == SystemQualification.locale && $0.comparator == .in })
+        let locale = requirements.first { $0.qualificationTypeId == SystemQualification.locale }
+        #expect(locale?.comparator == .in)
+        #expect(locale?.localeValues?.map(\.country) == ["US", "CA"])
 
         let store = try harness.runStore()
         defer { store.close() }

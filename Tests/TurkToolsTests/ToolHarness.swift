@@ -122,8 +122,8 @@ final class ToolHarness: Sendable {
         return (runId, lines.compactMap { $0["hit_id"] as? String })
     }
 
-    /// Has a worker accept a HIT and, unless `submit` is false, submit it; records the assignment and a short
-    /// conversation in the run store as serve-chat would. Returns the assignment id.
+    /// Has a worker accept a HIT and, unless `submit` is false, submit it. The assignment and a short conversation
+    /// go into the run store as serve-chat writes them. Returns the assignment id.
     @discardableResult
     func work(hitId: String, runId: String, workerId: String, submit: Bool = true) throws -> String {
         let marketplace = try marketplace()

@@ -24,7 +24,7 @@ public enum CreateHitsSpec {
         options: [
             OptionSpec(
                 long: "task", valueName: "DIR",
-                help: "Sets the task directory, which holds task.json and the task's data.",
+                help: "Sets the task directory, which contains task.json and the task's data.",
                 completion: .directory),
             OptionSpec(
                 long: "num-conversations", short: "n", valueName: "N",
