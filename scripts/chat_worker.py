@@ -5,7 +5,8 @@ It does what a person does in the browser, over the same network interfaces: lis
 (GET /api/hits), accept one (POST /api/accept), join the chat over a real WebSocket at /ws, answer
 each prompt, and submit through /mturk/externalSubmit. It prints one JSON object with what happened.
 
-Answers come from --say, in order. Without --say, the worker answers the QA task by itself: it asks
+Answers come from --say, in order. Without --say, the worker answers the QA task by itself: with --squad
+it uses the SQuAD file's own question and answer for the paragraph shown; otherwise it asks
 what the paragraph says about the article's subject, and answers with the paragraph's first sentence.
 
 Needs the `websockets` package: Debian's python3-websockets (10.x) or the PyPI package (10 to 15).
@@ -118,6 +119,24 @@ def derive_question_and_answer(paragraph, title):
     return "What does the paragraph say first about %s?" % subject, answer
 
 
+def squad_question_for(path, paragraph):
+    """Returns the first question and gold answer that a nested SQuAD file gives for this paragraph, or None.
+
+    The demo's workers use it to type realistic questions; a person would write their own.
+    """
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    for article in document.get("data", []):
+        for entry in article.get("paragraphs", []):
+            if entry.get("context", "").strip() != paragraph.strip():
+                continue
+            for qa in entry.get("qas", []):
+                answers = qa.get("answers") or []
+                if answers:
+                    return qa["question"], answers[0]["text"]
+    return None
+
+
 class ChatSession:
     """One worker's WebSocket conversation, with reconnects that resume from the last sequence number."""
 
@@ -154,7 +173,8 @@ class ChatSession:
             return None
         if self.paragraph is None:
             raise WorkerError("the server asked for a message before it showed a paragraph, and no --say text is left")
-        question, answer = derive_question_and_answer(self.paragraph, self.title)
+        gold = squad_question_for(self.args.squad, self.paragraph) if self.args.squad else None
+        question, answer = gold or derive_question_and_answer(self.paragraph, self.title)
         return question if self.sent == 0 else answer
 
     async def run(self):
@@ -274,6 +294,8 @@ def main():
     parser.add_argument("--hit-id", default=None, help="Accept this HIT instead of the first open one.")
     parser.add_argument("--run", default=None, help="Accept only a HIT of this run.")
     parser.add_argument("--say", action="append", default=[], help="Text for the next prompt; repeat in order.")
+    parser.add_argument("--squad", default=None,
+                        help="Nested SQuAD file: answer the QA task with its question and answer for the paragraph shown.")
     parser.add_argument("--timeout", type=int, default=60, help="Seconds for the whole HIT (default 60).")
     parser.add_argument("--drop-after", type=int, default=0,
                         help="Close the WebSocket after this many acknowledged messages, then reconnect.")
