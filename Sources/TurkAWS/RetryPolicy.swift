@@ -79,15 +79,21 @@ public actor TokenBucket {
 
     /// Waits until the caller may send one request.
     public func acquire() async throws {
-        guard rate.isFinite else { return }
-        let now = ContinuousClock.now
-        let elapsed = updated.duration(to: now)
+        let wait = reserve(at: ContinuousClock.now)
+        if wait > .zero {
+            try await Task.sleep(for: wait)
+        }
+    }
+
+    /// Takes one token at `now` and returns how long the caller must wait before using it (zero when a token was
+    /// free). Tokens taken ahead of time make the balance negative, so later callers wait longer.
+    func reserve(at now: ContinuousClock.Instant) -> Duration {
+        guard rate.isFinite else { return .zero }
+        let elapsed = max(.zero, updated.duration(to: now))
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         tokens = min(capacity, tokens + seconds * rate)
-        updated = now
+        updated = max(updated, now)
         tokens -= 1
-        if tokens < 0 {
-            try await Task.sleep(for: .seconds(-tokens / rate))
-        }
+        return tokens < 0 ? .seconds(-tokens / rate) : .zero
     }
 }

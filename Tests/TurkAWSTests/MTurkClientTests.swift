@@ -21,7 +21,7 @@ func makeClient(
     let configuration = MTurkClientConfiguration(
         endpoint: endpoint, target: target, credentials: credentials, region: region,
         retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.01, maxDelay: 0.05),
-        requestsPerSecond: .infinity, timeout: 10, verbose: log != nil,
+        requestsPerSecond: .infinity, timeout: 30, verbose: log != nil,
         log: { line in log?.append(line) })
     return MTurkClient(configuration: configuration)
 }
