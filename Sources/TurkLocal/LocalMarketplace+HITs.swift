@@ -79,8 +79,8 @@ struct HITRow {
         FROM hits JOIN hit_types USING (hit_type_id)
         """
 
-    /// Loads the HITs that `condition` selects (a SQL clause after `WHERE`, on `hits` and the counts), decoding
-    /// each distinct requirements list once.
+    /// Loads the HITs that `condition` selects, decoding each distinct requirements list once. The condition is the
+    /// SQL after `WHERE`, on the columns of `selectSQL`, and may end with `ORDER BY` and `LIMIT`.
     static func load(_ database: SQLiteDatabase, where condition: String, _ parameters: [any SQLiteBindable]) throws
         -> [HITRow]
     {
