@@ -295,7 +295,9 @@ public enum AmzDate {
     }
 
     private static func utcParts(_ date: Date) -> tm {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        // Clamped to years 0001 to 9999, so a nonsense date cannot trap in the conversion to an integer.
+        let clamped = min(max(date.timeIntervalSince1970, -62_135_596_800), 253_402_300_799)
+        var seconds = time_t(clamped.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         return parts

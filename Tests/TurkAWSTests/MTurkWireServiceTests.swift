@@ -277,6 +277,39 @@ private func errorBody(_ response: WireResponse) -> [String: String] {
         #expect(errorBody(response)["__type"] == "InvalidSignatureException")
     }
 
+    @Test func malformedRequestsGetClientErrors() async {
+        let stub = StubMarketplace()
+        let service = makeService(stub)
+        var generator = SystemRandomNumberGenerator()
+        let valid = signedRequest()
+        let pieces = [
+            "", " ", "=", ",", "/", "AWS4-HMAC-SHA256", "Credential=", "SignedHeaders=", "Signature=",
+            "TURKCHATLOCALKEY/20251204/us-east-1/mturk-requester/aws4_request", "host;x-amz-date", "ffff",
+            "99991231T235959Z", "00000000T000000Z", "20251204T120000Z", "\u{0}", "\u{FFFD}", "ሴ",
+            String(repeating: "A", count: 5000),
+        ]
+        func randomText() -> String {
+            (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }
+                .joined(separator: Bool.random(using: &generator) ? " " : "")
+        }
+        for _ in 0..<2000 {
+            var request = valid
+            for name in ["Authorization", "X-Amz-Date", "X-Amz-Target", "Host", "X-Amz-Security-Token"]
+            where Bool.random(using: &generator) {
+                request.setHeader(name, randomText())
+            }
+            if Bool.random(using: &generator) {
+                request.body = Data((0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            }
+            let response = await service.handle(
+                method: "POST", path: Bool.random(using: &generator) ? "/" : "/?" + randomText(),
+                headers: request.headers, body: request.body)
+            let type = errorBody(response)["__type"]
+            #expect((200..<500).contains(response.status), "status \(response.status) for \(request.headers)")
+            #expect(response.status == 200 || type != nil, "error without __type for \(request.headers)")
+        }
+    }
+
     @Test func dictionaryHeadersAreAccepted() async {
         let request = signedRequest()
         let headers = Dictionary(request.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { "\($0),\($1)" })
