@@ -1,7 +1,7 @@
 # fish completion for create-hits, generated from its command spec by TurkCLI.
 # Do not edit: run `make docs` after changing the spec.
 complete -c create-hits -f
-complete -c create-hits -l 'task' -x -a '(__fish_complete_directories)' -d 'Sets the task directory, which holds task.json and the task\'s data'
+complete -c create-hits -l 'task' -x -a '(__fish_complete_directories)' -d 'Sets the task directory, which contains task.json and the task\'s data'
 complete -c create-hits -s 'n' -l 'num-conversations' -x -d 'Sets the number of conversations to collect'
 complete -c create-hits -s 'r' -l 'reward' -x -d 'Sets the reward per assignment in US dollars, such as 0.50'
 complete -c create-hits -l 'server-url' -x -d 'Sets the base URL of serve-chat that each HIT\'s ExternalQuestion opens, which must be https on the sandbox and live targets'
