@@ -4,7 +4,7 @@ import Testing
 import TurkModel
 @testable import TurkLocal
 
-/// Two marketplace instances on one file, each used by its own thread, as create-hits and serve-chat's worker site
+/// Two marketplace instances on one file, each used by its own thread or task, as create-hits and serve-chat's worker site
 /// use one file from two processes. Each instance has its own SQLite connection, so they contend for SQLite's
 /// file locks as two processes would.
 @Suite struct LocalConcurrencyTests {
