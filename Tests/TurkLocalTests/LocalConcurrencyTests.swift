@@ -4,9 +4,9 @@ import Testing
 import TurkModel
 @testable import TurkLocal
 
-/// Two marketplace instances on one file, each used by its own thread or task, as create-hits and serve-chat's worker site
-/// use one file from two processes. Each instance has its own SQLite connection, so they contend for SQLite's
-/// file locks as two processes would.
+/// Two marketplace instances on one file, each used by its own thread or task, as create-hits and serve-chat's
+/// worker site use one file from two processes. Each instance has its own SQLite connection, so they contend for
+/// SQLite's file locks as two processes would.
 @Suite struct LocalConcurrencyTests {
     /// Runs `body` on two threads at once, with instance 0 and instance 1, and waits up to 60 seconds for both.
     /// The wait suspends instead of blocking, so the test leaves Swift's small thread pool free.
