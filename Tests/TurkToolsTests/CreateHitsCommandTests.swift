@@ -255,6 +255,56 @@ import TurkStore
     }
 }
 
+extension CreateHitsCommandTests {
+    /// A context on the live target over the local marketplace, with a terminal that types `input`.
+    func liveContext(_ harness: ToolHarness, input: String, marketplace: LocalMarketplace, store: RunStore)
+        -> (ToolContext, CapturedOutput)
+    {
+        let (console, captured) = Console.capturing(toolName: "create-hits", input: input, isTerminal: true)
+        let context = ToolContext(
+            console: console, marketplace: marketplace, target: .live, endpoint: nil,
+            stateDirectory: StateDirectory(url: harness.stateDirectory), runStore: store, environment: [:],
+            json: false, assumeYes: false)
+        return (context, captured)
+    }
+
+    @Test func liveAboveThresholdNeedsTheTypedAmount() async throws {
+        let harness = try ToolHarness()
+        let marketplace = try harness.marketplace()
+        defer { marketplace.close() }
+        let store = try harness.runStore()
+        defer { store.close() }
+        var settings = try CreateHitsSettingsFixture.settings(
+            task: harness.taskDirectory.path, extra: ["--confirm-threshold", "1.00"])
+        settings.serverURL = URL(string: "https://chat.example.org")
+
+        let (wrong, wrongOutput) = liveContext(harness, input: "1.00\n", marketplace: marketplace, store: store)
+        await #expect(throws: (any Error).self) {
+            try await CreateHitsJob(context: wrong, settings: settings).run()
+        }
+        #expect(wrongOutput.standardError.contains("Type 1.20 to confirm"))
+        #expect(try await marketplace.allHITs().isEmpty)
+
+        let (right, rightOutput) = liveContext(harness, input: "1.20\n", marketplace: marketplace, store: store)
+        try await CreateHitsJob(context: right, settings: settings).run()
+        #expect(try await marketplace.allHITs().count == 2)
+        #expect(rightOutput.standardOutput.contains("https://www.mturk.com/mturk/preview?groupId="))
+    }
+
+    @Test func liveBelowThresholdNeedsYes() async throws {
+        let harness = try ToolHarness()
+        let marketplace = try harness.marketplace()
+        defer { marketplace.close() }
+        let store = try harness.runStore()
+        defer { store.close() }
+        var settings = try CreateHitsSettingsFixture.settings(task: harness.taskDirectory.path)
+        settings.serverURL = URL(string: "https://chat.example.org")
+        let (context, _) = liveContext(harness, input: "y\n", marketplace: marketplace, store: store)
+        try await CreateHitsJob(context: context, settings: settings).run()
+        #expect(try await marketplace.allHITs().count == 2)
+    }
+}
+
 /// Builds create-hits settings through the real parser.
 enum CreateHitsSettingsFixture {
     static func settings(task: String, extra: [String] = []) throws -> CreateHitsSettings {
