@@ -308,9 +308,13 @@ extension CreateHitsCommandTests {
 /// Builds create-hits settings through the real parser.
 enum CreateHitsSettingsFixture {
     static func settings(task: String, extra: [String] = []) throws -> CreateHitsSettings {
-        let outcome = try TurkCLI.CommandLineParser.parse(
-            ["--task", task, "-n", "2"] + extra, spec: CreateHitsSpec.spec, environment: [:])
+        try CreateHitsSettings(parsed: parse(["--task", task, "-n", "2"] + extra, spec: CreateHitsSpec.spec))
+    }
+
+    /// Parses a command line against a tool's spec.
+    static func parse(_ arguments: [String], spec: CommandSpec) throws -> ParsedArguments {
+        let outcome = try TurkCLI.CommandLineParser.parse(arguments, spec: spec, environment: [:])
         guard case .arguments(let parsed) = outcome else { throw ToolError("parser returned no arguments") }
-        return try CreateHitsSettings(parsed: parsed)
+        return parsed
     }
 }

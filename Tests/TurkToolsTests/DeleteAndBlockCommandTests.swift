@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TurkCLI
 import TurkLocal
 import TurkModel
 import TurkStore
@@ -59,6 +60,40 @@ import TurkStore
         #expect(result.status == 1)
         #expect((result.jsonLines.first?["reason"] as? String)?.contains("still in progress") == true)
         #expect(result.jsonLines.first?["actions"] as? [String] == ["expired"])
+    }
+
+    @Test func waitsForWorkInProgress() async throws {
+        let harness = try ToolHarness()
+        let (runId, hits) = try await harness.createRun(conversations: 1)
+        let assignment = try harness.work(hitId: hits[0], runId: runId, workerId: "A1WORKER", submit: false)
+
+        let outcome = try CreateHitsSettingsFixture.parse(
+            ["--run", runId, "--wait", "20", "--approve-submitted"], spec: DeleteHitsSpec.spec)
+        let settings = try DeleteHitsSettings(parsed: outcome)
+        let marketplace = try harness.marketplace()
+        defer { marketplace.close() }
+        let store = try harness.runStore()
+        defer { store.close() }
+        let (console, captured) = Console.capturing(toolName: "delete-hits")
+        let context = ToolContext(
+            console: console, marketplace: marketplace, target: .local, endpoint: nil,
+            stateDirectory: StateDirectory(url: harness.stateDirectory), runStore: store, environment: [:],
+            json: false, assumeYes: false)
+        var job = DeleteHitsJob(context: context, settings: settings)
+        job.pollInterval = 0.1
+
+        // The worker submits while delete-hits waits.
+        let submitter = Task {
+            try await Task.sleep(for: .milliseconds(400))
+            let worker = try harness.marketplace()
+            defer { worker.close() }
+            try worker.submitAssignment(assignmentId: assignment, workerId: "A1WORKER", answers: [])
+        }
+        try await job.run()
+        try await submitter.value
+        #expect(captured.standardError.contains("waiting for 1 assignments in progress"))
+        #expect(captured.standardOutput.contains("\"deleted\""))
+        #expect(try await marketplace.allHITs().isEmpty)
     }
 
     @Test func orphanFromAnInterruptedCreateIsFoundOnTheAccount() async throws {
