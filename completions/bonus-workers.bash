@@ -54,6 +54,9 @@ _turkchat_bonus_workers() {
         --run)
             return 0
             ;;
+        --confirm-threshold)
+            return 0
+            ;;
         --state-dir)
             _turkchat_bonus_workers_add directory "$prefix" "$typed"
             return 0
@@ -71,7 +74,7 @@ _turkchat_bonus_workers() {
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--dry-run --columns --reason --max-per-payment --max-total --allow-over-max --run --pay-waiting --state-dir --target --live --endpoint-url --profile --json -y --yes -h --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W '--dry-run --columns --reason --max-per-payment --max-total --allow-over-max --run --confirm-threshold --pay-waiting --state-dir --target --live --endpoint-url --profile --json -y --yes -h --help --version' -- "$cur"))
         return 0
     fi
 
@@ -84,7 +87,7 @@ _turkchat_bonus_workers() {
         else
             case $word in
                 --) options_ended=1 ;;
-                --columns|--reason|--max-per-payment|--max-total|--run|--state-dir|--target|--endpoint-url|--profile)
+                --columns|--reason|--max-per-payment|--max-total|--run|--confirm-threshold|--state-dir|--target|--endpoint-url|--profile)
                     if [[ ${COMP_WORDS[i+1]} == = ]]; then (( i += 2 )); else (( i++ )); fi
                     ;;
                 -?*) ;;

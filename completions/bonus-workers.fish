@@ -7,6 +7,7 @@ complete -c bonus-workers -l 'max-per-payment' -x -d 'Sets the largest bonus in 
 complete -c bonus-workers -l 'max-total' -x -d 'Sets the largest sum of bonuses in US dollars, before fees, that one file may pay without --allow-over-max'
 complete -c bonus-workers -l 'allow-over-max' -d 'Pays rows and files above --max-per-payment and --max-total'
 complete -c bonus-workers -l 'run' -x -d 'Sets the run whose assignments fill in the assignment id of a file without an assignment_id column, and records the bonuses under that run'
+complete -c bonus-workers -l 'confirm-threshold' -x -d 'Sets the total in US dollars, fees included, from which the live marketplace asks for the amount to be typed'
 complete -c bonus-workers -l 'pay-waiting' -d 'Pays the bonuses that the run store records as waiting for submission or interrupted, without a CSV file'
 complete -c bonus-workers -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the state directory, which contains the run store and the local marketplace'
 complete -c bonus-workers -l 'target' -x -a 'local sandbox' -d 'Sets the marketplace: the offline local one or MTurk\'s sandbox'

@@ -26,7 +26,7 @@ complete -c create-hits -l 'locale' -x -d 'Admits only workers in this country, 
 complete -c create-hits -l 'min-approval-rate' -x -d 'Admits only workers whose approval rate is at least this percentage, from 0 to 100'
 complete -c create-hits -l 'min-approved-hits' -x -d 'Admits only workers with at least this many approved HITs'
 complete -c create-hits -l 'masters' -d 'Admits only workers who hold the target\'s Masters qualification'
-complete -c create-hits -l 'confirm-threshold' -x -d 'Sets the cost in US dollars above which the live marketplace asks for the amount to be typed'
+complete -c create-hits -l 'confirm-threshold' -x -d 'Sets the cost in US dollars, fees included, from which the live marketplace asks for the amount to be typed'
 complete -c create-hits -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the state directory, which contains the run store and the local marketplace'
 complete -c create-hits -l 'target' -x -a 'local sandbox' -d 'Sets the marketplace: the offline local one or MTurk\'s sandbox'
 complete -c create-hits -l 'live' -d 'Uses MTurk\'s live marketplace, where real workers are paid with real money'

@@ -1,4 +1,5 @@
 import Foundation
+import TurkAWS
 import TurkCLI
 import TurkModel
 import TurkStore
@@ -35,6 +36,8 @@ public struct BonusSettings: Sendable {
     public var runId: String?
     /// Whether to pay the ledger's waiting and pending bonuses instead of a file.
     public var payWaiting: Bool
+    /// The total from which the live marketplace asks for the amount to be typed.
+    public var confirmThreshold: USD
 
     public init(parsed: ParsedArguments) throws {
         let argument = parsed.argument("CSV")
@@ -42,6 +45,7 @@ public struct BonusSettings: Sendable {
         dryRun = parsed.flag("dry-run")
         runId = parsed.value("run")
         payWaiting = parsed.flag("pay-waiting")
+        confirmThreshold = try parsed.usd("confirm-threshold") ?? SpendingConfirmation.defaultTypedAmountThreshold
         if payWaiting && argument != nil {
             throw UsageError("--pay-waiting pays the bonuses recorded in the run store and takes no CSV file")
         }
@@ -153,13 +157,10 @@ public struct BonusJob: Sendable {
             return
         }
 
-        try await checkBalance(amount + fees)
-        if context.target == .live {
-            context.console.note("live marketplace: " + summary)
-            let confirmed = try context.console.confirm(
-                "Pay \(toPay.count) bonuses for \(amount + fees) of real money?", assumeYes: context.assumeYes)
-            guard confirmed else { throw ToolError("cancelled: nothing was paid") }
-        }
+        try await Spending.confirm(
+            context: context,
+            lines: [CostLine("Bonuses (\(toPay.count))", amount), CostLine("MTurk fees", fees)],
+            typedAmountThreshold: settings.confirmThreshold)
 
         var failures = 0
         var waiting = 0
@@ -331,15 +332,6 @@ public struct BonusJob: Sendable {
                 && $0.amount == bonus.amount
         }
         return listed.count > paidInLedger.count
-    }
-
-    private func checkBalance(_ cost: USD) async throws {
-        let response = try await context.marketplace.getAccountBalance(GetAccountBalanceRequest())
-        guard let text = response.availableBalance, let balance = USD(mturkString: text) else { return }
-        if balance < cost {
-            throw ToolError("insufficient funds: the available balance is \(balance), and the bonuses cost \(cost) "
-                + "with fees; nothing was paid")
-        }
     }
 
     private func outcome(_ bonus: PlannedBonus, _ result: String, message: String?) -> BonusOutcome {

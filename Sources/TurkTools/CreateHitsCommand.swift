@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TurkAWS
 import TurkCLI
 import TurkModel
 import TurkStore
@@ -60,8 +61,6 @@ public struct CreateHitsSettings: Sendable {
         "block-qualification", "locale", "min-approval-rate", "min-approved-hits", "masters",
     ]
 
-    /// The default maximum cost of a run that the live marketplace confirms without typing the amount.
-    public static let defaultConfirmThreshold = USD(cents: 100_00)
 
     public init(parsed: ParsedArguments) throws {
         runId = parsed.value("run-id")
@@ -99,7 +98,7 @@ public struct CreateHitsSettings: Sendable {
         minApprovalRate = try parsed.int("min-approval-rate", in: 0...100)
         minApprovedHITs = try parsed.int("min-approved-hits", in: 0...Int(Int32.max))
         masters = parsed.flag("masters")
-        confirmThreshold = try parsed.usd("confirm-threshold") ?? Self.defaultConfirmThreshold
+        confirmThreshold = try parsed.usd("confirm-threshold") ?? SpendingConfirmation.defaultTypedAmountThreshold
 
         for (option, name) in [("unique-qual-name", uniqueQualName), ("max-time-qual", maxTimeQual),
                                ("disconnect-qualification", disconnectQualification),
@@ -169,8 +168,13 @@ public struct CreateHitsJob: Sendable {
             return
         }
 
-        try await checkBalance(cost: plan.totalCost)
-        try confirmSpending(plan: plan)
+        try await Spending.confirm(
+            context: context,
+            lines: [
+                CostLine("Rewards (\(plan.totalHITs) HITs × \(plan.reward))", plan.rewards),
+                CostLine("MTurk fees (\(plan.feePerAssignment) per assignment)", plan.fees),
+            ],
+            typedAmountThreshold: settings.confirmThreshold)
         let requirements = try await qualificationRequirements(runId: runId, taskName: task.name, create: true)
         runConfig.uniqueQualification = requirements.unique
         runConfig.maxTimeQualification = requirements.maxTime
@@ -296,7 +300,13 @@ public struct CreateHitsJob: Sendable {
             return
         }
         if !newSeqs.isEmpty {
-            try await checkBalance(cost: plan.feePerAssignment * newSeqs.count + plan.reward * newSeqs.count)
+            try await Spending.confirm(
+                context: context,
+                lines: [
+                    CostLine("Rewards (\(newSeqs.count) more HITs × \(plan.reward))", plan.reward * newSeqs.count),
+                    CostLine("MTurk fees", plan.feePerAssignment * newSeqs.count),
+                ],
+                typedAmountThreshold: settings.confirmThreshold)
         }
 
         let requirements = try await requirementsForResume(run: run, config: config)
@@ -426,35 +436,6 @@ public struct CreateHitsJob: Sendable {
                 + "\(HITLimits.qualificationRequirements) per HIT")
         }
         return result
-    }
-
-    // MARK: - Money
-
-    private func checkBalance(cost: USD) async throws {
-        let response = try await context.marketplace.getAccountBalance(GetAccountBalanceRequest())
-        guard let text = response.availableBalance, let balance = USD(mturkString: text) else { return }
-        if balance < cost {
-            throw ToolError(
-                "insufficient funds: the available balance is \(balance), and the HITs may cost \(cost) with fees",
-                hint: "add money to the requester account, or create fewer HITs with -n")
-        }
-    }
-
-    private func confirmSpending(plan: HITPlan) throws {
-        guard context.target == .live else { return }
-        let cost = plan.totalCost
-        context.console.note("live marketplace: \(plan.costSummary)")
-        let confirmed: Bool
-        if cost > settings.confirmThreshold {
-            confirmed = try context.console.confirmByTyping(
-                cost.mturkString, prompt: "This run may spend up to \(cost) of real money.",
-                assumeYes: context.assumeYes)
-        } else {
-            confirmed = try context.console.confirm(
-                "Create \(plan.initialHITs) HITs on the live marketplace for up to \(cost)?",
-                assumeYes: context.assumeYes)
-        }
-        guard confirmed else { throw ToolError("cancelled: nothing was created") }
     }
 
     // MARK: - Dry run

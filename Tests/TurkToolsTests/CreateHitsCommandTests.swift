@@ -282,7 +282,7 @@ extension CreateHitsCommandTests {
         await #expect(throws: (any Error).self) {
             try await CreateHitsJob(context: wrong, settings: settings).run()
         }
-        #expect(wrongOutput.standardError.contains("Type 1.20 to confirm"))
+        #expect(wrongOutput.standardError.contains("Type the total, 1.20"))
         #expect(try await marketplace.allHITs().isEmpty)
 
         let (right, rightOutput) = liveContext(harness, input: "1.20\n", marketplace: marketplace, store: store)

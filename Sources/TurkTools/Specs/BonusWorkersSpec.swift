@@ -49,6 +49,11 @@ public enum BonusWorkersSpec {
                 long: "run", valueName: "ID",
                 help: "Sets the run whose assignments fill in the assignment id of a file without an assignment_id "
                     + "column, and records the bonuses under that run."),
+            OptionSpec(
+                long: "confirm-threshold", valueName: "USD",
+                help: "Sets the total in US dollars, fees included, from which the live marketplace asks for the "
+                    + "amount to be typed.",
+                defaultValue: "100.00"),
             .flag(
                 "pay-waiting",
                 help: "Pays the bonuses that the run store records as waiting for submission or interrupted, "

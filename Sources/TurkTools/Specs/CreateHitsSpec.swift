@@ -108,7 +108,8 @@ public enum CreateHitsSpec {
             .flag("masters", help: "Admits only workers who hold the target's Masters qualification."),
             OptionSpec(
                 long: "confirm-threshold", valueName: "USD",
-                help: "Sets the cost in US dollars above which the live marketplace asks for the amount to be typed.",
+                help: "Sets the cost in US dollars, fees included, from which the live marketplace asks for the amount "
+                    + "to be typed.",
                 defaultValue: "100.00"),
         ] + CommonOptions.all,
         environment: CommonOptions.environment,
