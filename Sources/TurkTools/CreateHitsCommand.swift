@@ -459,7 +459,8 @@ public struct CreateHitsJob: Sendable {
         console.write("dry run: nothing is created")
         console.write("task: \(task.name) (\(task.kind)), \(task.directory.path)")
         console.write("target: \(context.target.rawValue)")
-        console.write("HITs: \(plan.conversations) conversations × \(plan.agentsPerConversation) agents = "
+        console.write("HITs: \(plan.conversations) conversations × \(plan.agentsPerConversation) agents per "
+            + "conversation = "
             + "\(plan.baseHITs), plus \(plan.extraHITs) over-recruited = \(plan.totalHITs); \(plan.initialHITs) now")
         console.write("cost: \(plan.costSummary)")
         console.write("ExternalQuestion URL: \(config.externalURL)")

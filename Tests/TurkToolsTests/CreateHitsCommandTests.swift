@@ -210,6 +210,47 @@ import TurkStore
         #expect(config.maxTimeSeconds == 3600)
     }
 
+    @Test func runSettingsAreStoredForServeChat() async throws {
+        let harness = try ToolHarness()
+        let (runId, hitIds) = try await harness.createRun(conversations: 2, extra: [
+            "--max-hits-per-worker", "3", "--count-complete", "--hard-block", "--max-time", "2h",
+            "--max-time-qual", "qa-daily", "--auto-approve-delay", "2d", "--lifetime", "6h",
+            "--assignment-duration", "20m", "--over-recruit", "50",
+        ])
+        #expect(hitIds.count == 3)  // 2 seats plus 50 % rounded up
+
+        let store = try harness.runStore()
+        defer { store.close() }
+        let config = try #require(try store.run(id: runId)).config(as: RunConfig.self)
+        #expect(config.maxHITsPerWorker == 3)
+        #expect(config.allowedConversations == 3)
+        #expect(config.countComplete)
+        #expect(config.hardBlock)
+        #expect(config.maxTimeSeconds == 7200)
+        #expect(config.maxTimeQualification?.name == "qa-daily")
+        #expect(config.uniqueQualification?.name == "\(runId)-max-submissions")
+        #expect(config.totalHITs == 3)
+        #expect(config.overRecruitPercent == 50)
+
+        let marketplace = try harness.marketplace()
+        defer { marketplace.close() }
+        let hit = try #require(try await marketplace.getHIT(GetHITRequest(hitId: hitIds[0])).hit)
+        #expect(hit.autoApprovalDelayInSeconds == 172_800)
+        #expect(hit.assignmentDurationInSeconds == 1_200)
+        let creation = try #require(hit.creationTime)
+        let lifetime = try #require(hit.expiration?.timeIntervalSince(creation))
+        #expect(abs(lifetime - 21_600) < 5)
+    }
+
+    @Test func outOfRangeDurationsAreUsageErrors() async throws {
+        let harness = try ToolHarness()
+        for extra in [["--lifetime", "10"], ["--auto-approve-delay", "31d"], ["--assignment-duration", "abc"],
+                      ["--min-approval-rate", "101"], ["--locale", "USA"], ["--max-time-qual", "x"]] {
+            let result = await harness.createHits(["--task", harness.taskDirectory.path] + extra)
+            #expect(result.status == 64, "\(extra): \(result.standardError)")
+        }
+    }
+
     @Test func existingQualificationIsReused() async throws {
         let harness = try ToolHarness()
         _ = try await harness.createRun(conversations: 1, extra: ["--block-qualification", "qa-blocked"])

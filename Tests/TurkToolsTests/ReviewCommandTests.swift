@@ -148,6 +148,20 @@ import TurkStore
         #expect(result.status == 64)
     }
 
+    @Test func filtersNarrowTheList() async throws {
+        let (harness, runId, assignments) = try await submittedRun(2)
+        _ = await harness.review(["--approve", assignments[0]])
+        let submitted = await harness.review(["--run", runId, "--status", "Submitted", "--json"])
+        #expect(submitted.jsonLines.compactMap { $0["assignment_id"] as? String } == [assignments[1]])
+        let byWorker = await harness.review(["--worker", "A1WORKER", "--json"])
+        #expect(byWorker.jsonLines.compactMap { $0["assignment_id"] as? String } == [assignments[0]])
+        let byTask = await harness.review(["--task", "qa_task", "--json"])
+        #expect(byTask.jsonLines.count == 2)
+        let unknownTask = await harness.review(["--task", "no_such_task"])
+        #expect(unknownTask.status == 1)
+        #expect(unknownTask.standardError.contains("no run of task 'no_such_task'"))
+    }
+
     @Test func exportAndReport() async throws {
         let (harness, runId, _) = try await submittedRun(2)
         let export = harness.root.appendingPathComponent("out.jsonl")
