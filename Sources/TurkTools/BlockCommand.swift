@@ -97,6 +97,9 @@ public struct BlockSettings: Sendable {
             }
         }
         if sources.isEmpty {
+            if console.isInputTerminal {
+                console.note("reading worker ids from standard input, one per line; end with Ctrl-D")
+            }
             var lines: [String] = []
             while let line = console.readLine() { lines.append(line) }
             sources.append((lines.joined(separator: "\n"), "stdin"))

@@ -82,6 +82,7 @@ public struct BonusSettings: Sendable {
     func readInput(console: Console) throws -> Data? {
         if payWaiting { return nil }
         guard let path else {
+            if console.isInputTerminal { console.note("reading the CSV file from standard input; end it with Ctrl-D") }
             var lines: [String] = []
             while let line = console.readLine() { lines.append(line) }
             return Data(lines.joined(separator: "\n").utf8)

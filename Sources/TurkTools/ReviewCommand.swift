@@ -113,6 +113,9 @@ public struct ReviewSettings: Sendable {
         default: readsIds = false
         }
         if readsIds {
+            if console.isInputTerminal {
+                console.note("reading assignment ids from standard input, one per line; end with Ctrl-D")
+            }
             let result = ReviewInput.assignmentIds(from: Self.readAll(console), source: "stdin")
             if !result.problems.isEmpty {
                 for problem in result.problems { console.error(problem.description) }

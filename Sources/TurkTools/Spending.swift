@@ -6,7 +6,7 @@ import TurkModel
 /// The cost summary, balance check and live confirmation that come before create-hits and bonus-workers spend.
 enum Spending {
     /// Prints the cost on standard error, checks it against the account's available balance, and on the live
-    /// target asks for confirmation (the typed amount from `typedAmountThreshold` up).
+    /// target requests confirmation (the typed amount from `typedAmountThreshold` up).
     /// - Throws: `ToolError` when the balance is too low or the person does not confirm.
     static func confirm(
         context: ToolContext, lines: [CostLine], typedAmountThreshold: USD = SpendingConfirmation.defaultTypedAmountThreshold
