@@ -31,6 +31,9 @@ public struct ChatServerConfiguration: Sendable {
     /// The marketplace for sandbox and live, built by the command from the credentials. The local target opens
     /// the local marketplace in the state directory and ignores this.
     public var remoteMarketplace: (any Marketplace)?
+    /// The terminal of the person who runs serve-chat, for tasks with a local human agent; nil when serve-chat
+    /// runs without one (such a task's conversations then fail with a clear reason).
+    public var console: ChatConsole?
 
     public init(stateDirectory: StateDirectory) {
         self.stateDirectory = stateDirectory

@@ -17,6 +17,14 @@ final class ChatServerCore: TransportHandler {
     let wireService: MTurkWireService?
     private(set) var engine: ChatEngine!
     private(set) var runLoader: RunLoader!
+    private(set) lazy var agentProcesses = AgentProcessPool(core: self)
+    /// The console for tasks with a local human, when the configuration has one.
+    private(set) lazy var consoleAgent: ConsoleHub? = configuration.console.map { ConsoleHub(console: $0, core: self) }
+
+    /// The marketplace for qualification grants: the local one, or the command's client for sandbox and live.
+    var marketplace: (any Marketplace)? {
+        localMarketplace ?? configuration.remoteMarketplace
+    }
     private(set) var isStopping = false
 
     init(configuration: ChatServerConfiguration) throws {
@@ -123,6 +131,7 @@ final class ChatServerCore: TransportHandler {
         storeWriter.flush()
         for job in inbox.take() { job(self) }
         storeWriter.flush()
+        agentProcesses.terminateAll()
         transport.destroyContext()
         runStore.close()
         localMarketplace?.close()
@@ -176,6 +185,8 @@ final class ChatServerCore: TransportHandler {
         case ("GET", "/static/chat.css"):
             transport.respond(request.connectionID, HTTPResponse(
                 contentType: "text/css; charset=utf-8", body: Data(ChatAssets.style.utf8)))
+        case ("GET", let path) where path.hasPrefix("/tasks/"):
+            serveTaskAsset(request)
         case ("GET", "/healthz"):
             transport.respond(request.connectionID, .json(["status": "ok"]))
         case (_, "/chat"), (_, "/static/chat.js"), (_, "/static/chat.css"), (_, "/healthz"):
@@ -255,6 +266,33 @@ final class ChatServerCore: TransportHandler {
                 self.transport.respond(request.connectionID, .html(Pages.chat(
                     task: task, parameters: parameters, descriptionHTML: description, returnURL: returnURL)))
             }
+        }
+    }
+
+    /// Serves `/tasks/<run>/<file>` from the run's task `html/` folder: scripts, styles, images and HTML blocks.
+    private func serveTaskAsset(_ request: HTTPRequest) {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false)
+        let types = ["js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
+                     "html": "text/html; charset=utf-8", "png": "image/png", "svg": "image/svg+xml",
+                     "jpg": "image/jpeg"]
+        guard parts.count == 4, isRunID(String(parts[2])),
+              parts[3].range(of: #"^[A-Za-z0-9_-]+\.[a-z]+$"#, options: .regularExpression) != nil,
+              let contentType = types[String(parts[3].split(separator: ".").last ?? "")]
+        else {
+            transport.respond(request.connectionID, .text("Not found.\n", status: 404))
+            return
+        }
+        let name = String(parts[3])
+        runLoader.withRun(String(parts[2])) { [weak self] result in
+            guard let self else { return }
+            guard case .success(let run) = result,
+                  let data = try? Data(contentsOf: run.task.definition.directory
+                    .appendingPathComponent("html").appendingPathComponent(name))
+            else {
+                self.transport.respond(request.connectionID, .text("Not found.\n", status: 404))
+                return
+            }
+            self.transport.respond(request.connectionID, HTTPResponse(contentType: contentType, body: data))
         }
     }
 

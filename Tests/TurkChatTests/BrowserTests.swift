@@ -65,60 +65,62 @@ finally:
 print(json.dumps(result))
 """#
 
-@Suite(.serialized) struct BrowserTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
+extension ServerTests {
+    @Suite struct BrowserTests {
+        static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
 
-    @Test(.enabled(if: chromium != nil, "Chromium is missing; install Debian's chromium package to run this test"))
-    func chatPageSendsMessageAndShowsMarkupAsText() async throws {
-        let server = try RunningServer()
-        defer { server.stop() }
-        let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
-        let acceptance = try runProcess("/usr/bin/curl", [
-            "-sS", "-X", "POST", "--data", "hitId=\(run.hitIds[0])&workerId=A1BROWSER",
-            server.url.absoluteString + "/api/accept"])
-        let object = try #require(
-            try JSONSerialization.jsonObject(with: Data(acceptance.stdout.utf8)) as? [String: Any])
-        let taskURL = try #require(object["task_url"] as? String)
-        let python = try #require(pythonWithWebSockets(), "install Debian's python3-websockets")
+        @Test(.enabled(if: chromium != nil, "Chromium is missing; install Debian's chromium package to run this test"))
+        func chatPageSendsMessageAndShowsMarkupAsText() async throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
+            let acceptance = try runProcess("/usr/bin/curl", [
+                "-sS", "-X", "POST", "--data", "hitId=\(run.hitIds[0])&workerId=A1BROWSER",
+                server.url.absoluteString + "/api/accept"])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(acceptance.stdout.utf8)) as? [String: Any])
+            let taskURL = try #require(object["task_url"] as? String)
+            let python = try #require(pythonWithWebSockets(), "install Debian's python3-websockets")
 
-        let markup = "<script>window.injected = 1</script><b>bold</b> & <img src=x onerror=\"window.injected=2\">"
-        let markupLiteral = String(decoding: try JSONSerialization.data(withJSONObject: [markup]), as: UTF8.self)
-        let config: [String: Any] = [
-            "steps": [
-                ["wait": "document.getElementById('send-button') && !document.getElementById('send-button').disabled"],
-                ["run": "document.getElementById('message-input').value = \(markupLiteral)[0];"
-                    + "document.getElementById('composer').requestSubmit();"],
-                ["wait": "document.querySelectorAll('#messages .message.own').length === 1"],
-            ],
-            "checks": [
-                "title": "document.querySelector('h1').textContent",
-                "paragraphShown": "document.querySelectorAll('#messages .message').length >= 1",
-                "ownText": "document.querySelector('#messages .message.own .text').textContent",
-                "markupElements": "document.querySelectorAll('#messages script, #messages b, #messages img').length",
-                "injected": "window.injected === undefined ? 0 : window.injected",
-            ],
-        ]
-        let configJSON = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
-        let output = try runProcess(python, ["-c", chromiumDriverScript, Self.chromium!, taskURL, configJSON],
-                                    timeout: 90)
-        let result = try #require(
-            (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any],
-            "driver output: \(output.stdout) \(output.stderr)")
-        #expect(result["wait0"] as? Bool == true, "the page never enabled Send: \(result)")
-        #expect(result["wait2"] as? Bool == true, "the message never showed as sent: \(result)")
-        #expect(result["title"] as? String == "Ask and answer a question about a paragraph")
-        #expect(result["paragraphShown"] as? Bool == true)
-        #expect(result["ownText"] as? String == markup)
-        #expect(result["markupElements"] as? Int == 0)
-        #expect(result["injected"] as? Int == 0)
+            let markup = "<script>window.injected = 1</script><b>bold</b> & <img src=x onerror=\"window.injected=2\">"
+            let markupLiteral = String(decoding: try JSONSerialization.data(withJSONObject: [markup]), as: UTF8.self)
+            let config: [String: Any] = [
+                "steps": [
+                    ["wait": "document.getElementById('send-button') && !document.getElementById('send-button').disabled"],
+                    ["run": "document.getElementById('message-input').value = \(markupLiteral)[0];"
+                        + "document.getElementById('composer').requestSubmit();"],
+                    ["wait": "document.querySelectorAll('#messages .message.own').length === 1"],
+                ],
+                "checks": [
+                    "title": "document.querySelector('h1').textContent",
+                    "paragraphShown": "document.querySelectorAll('#messages .message').length >= 1",
+                    "ownText": "document.querySelector('#messages .message.own .text').textContent",
+                    "markupElements": "document.querySelectorAll('#messages script, #messages b, #messages img').length",
+                    "injected": "window.injected === undefined ? 0 : window.injected",
+                ],
+            ]
+            let configJSON = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+            let output = try runProcess(python, ["-c", chromiumDriverScript, Self.chromium!, taskURL, configJSON],
+                                        timeout: 90)
+            let result = try #require(
+                (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any],
+                "driver output: \(output.stdout) \(output.stderr)")
+            #expect(result["wait0"] as? Bool == true, "the page never enabled Send: \(result)")
+            #expect(result["wait2"] as? Bool == true, "the message never showed as sent: \(result)")
+            #expect(result["title"] as? String == "Ask and answer a question about a paragraph")
+            #expect(result["paragraphShown"] as? Bool == true)
+            #expect(result["ownText"] as? String == markup)
+            #expect(result["markupElements"] as? Int == 0)
+            #expect(result["injected"] as? Int == 0)
 
-        server.stop()
-        let store = try RunStore(stateDirectory: server.stateDirectory)
-        defer { store.close() }
-        let conversation = try #require(try store.conversations(run: run.runId).first)
-        let stored = try store.messages(conversation: conversation.id).filter { $0.workerId == "A1BROWSER" }
-        #expect(stored.map(\.text) == [markup])
+            server.stop()
+            let store = try RunStore(stateDirectory: server.stateDirectory)
+            defer { store.close() }
+            let conversation = try #require(try store.conversations(run: run.runId).first)
+            let stored = try store.messages(conversation: conversation.id).filter { $0.workerId == "A1BROWSER" }
+            #expect(stored.map(\.text) == [markup])
+        }
     }
 }

@@ -3,74 +3,76 @@ import Testing
 import TurkStore
 @testable import TurkChat
 
-@Suite(.serialized) struct RestartTests {
-    /// Asks the question on one server, then answers it on a second server over the same state directory.
-    func askThenAnswerAcrossRestart(stopFirst: (RunningServer) -> Void) async throws {
-        let directory = try StateDirectory(url: makeTemporaryDirectory())
-        let first = try RunningServer(stateDirectory: directory)
-        let run = try await makeRun(stateDirectory: directory, serverURL: first.url, hits: 1)
-        let worker = "A1RESTART"
-        let assignment = try acceptHIT(server: first.url, hitId: run.hitIds[0], workerId: worker)
-        let join = joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker)
-        let before = try runWebSocketProbe([
-            ["connect": webSocketURL(first.url)], ["send": join],
-            ["until": ["type": "command", "command": "send_message"]],
-            ["send": ["type": "message", "client_id": "q1", "text": "Which team won?"]],
-            ["until": ["type": "ack", "client_id": "q1"]],
-        ])
-        #expect(!before.timedOut, "\(before.frames)")
-        let conversation = try #require(
-            before.frames.first { $0["command"] as? String == "change_conversation" }?["conversation"] as? String)
-        stopFirst(first)
-
-        let second = try RunningServer(stateDirectory: directory)
-        defer { second.stop() }
-        #expect(second.logLines.contains("resumed an open conversation"))
-        let after = try runWebSocketProbe([
-            ["connect": webSocketURL(second.url)],
-            ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker,
-                               conversation: conversation, lastSeq: 2)],
-            ["until": ["type": "command", "command": "send_message"]],
-            ["send": ["type": "message", "client_id": "a1", "text": "Denver"]],
-            ["until": ["type": "command", "command": "inactive"]],
-        ])
-        #expect(!after.timedOut, "\(after.frames) \(second.logLines.all)")
-        let seqs = after.frames.compactMap { $0["type"] as? String == "message" ? $0["seq"] as? Int : nil }
-        #expect(seqs == [3, 5], "expected the answer prompt and the closing message, got \(seqs)")
-        #expect(after.frames.contains { $0["type"] as? String == "ack" && $0["seq"] as? Int == 4 })
-
-        second.stop()
-        let store = try RunStore(stateDirectory: directory)
-        defer { store.close() }
-        let messages = try store.messages(conversation: conversation)
-        #expect(messages.map(\.seq) == [1, 2, 3, 4, 5])
-        let record = try #require(try store.conversation(id: conversation))
-        #expect(record.status == .done)
-        #expect(record.resultJSON.flatMap(JSONValue.parse)?["answer"]?.stringValue == "Denver")
-    }
-
-    @Test func gracefulRestartResumesConversation() async throws {
-        try await askThenAnswerAcrossRestart { server in server.stop() }
-    }
-
-    @Test func stopClosesSocketsWithGoingAway() async throws {
-        let server = try RunningServer()
-        let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
-        let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1STOPPING")
-        let probe = Task.detached {
-            try runWebSocketProbe([
-                ["connect": webSocketURL(server.url)],
-                ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: "A1STOPPING")],
+extension ServerTests {
+    @Suite struct RestartTests {
+        /// Asks the question on one server, then answers it on a second server over the same state directory.
+        func askThenAnswerAcrossRestart(stopFirst: (RunningServer) -> Void) async throws {
+            let directory = try StateDirectory(url: makeTemporaryDirectory())
+            let first = try RunningServer(stateDirectory: directory)
+            let run = try await makeRun(stateDirectory: directory, serverURL: first.url, hits: 1)
+            let worker = "A1RESTART"
+            let assignment = try acceptHIT(server: first.url, hitId: run.hitIds[0], workerId: worker)
+            let join = joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker)
+            let before = try runWebSocketProbe([
+                ["connect": webSocketURL(first.url)], ["send": join],
                 ["until": ["type": "command", "command": "send_message"]],
-                ["wait_close": true],
+                ["send": ["type": "message", "client_id": "q1", "text": "Which team won?"]],
+                ["until": ["type": "ack", "client_id": "q1"]],
             ])
+            #expect(!before.timedOut, "\(before.frames)")
+            let conversation = try #require(
+                before.frames.first { $0["command"] as? String == "change_conversation" }?["conversation"] as? String)
+            stopFirst(first)
+
+            let second = try RunningServer(stateDirectory: directory)
+            defer { second.stop() }
+            #expect(second.logLines.contains("resumed an open conversation"))
+            let after = try runWebSocketProbe([
+                ["connect": webSocketURL(second.url)],
+                ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker,
+                                   conversation: conversation, lastSeq: 2)],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["send": ["type": "message", "client_id": "a1", "text": "Denver"]],
+                ["until": ["type": "command", "command": "inactive"]],
+            ])
+            #expect(!after.timedOut, "\(after.frames) \(second.logLines.all)")
+            let seqs = after.frames.compactMap { $0["type"] as? String == "message" ? $0["seq"] as? Int : nil }
+            #expect(seqs == [3, 5], "expected the answer prompt and the closing message, got \(seqs)")
+            #expect(after.frames.contains { $0["type"] as? String == "ack" && $0["seq"] as? Int == 4 })
+
+            second.stop()
+            let store = try RunStore(stateDirectory: directory)
+            defer { store.close() }
+            let messages = try store.messages(conversation: conversation)
+            #expect(messages.map(\.seq) == [1, 2, 3, 4, 5])
+            let record = try #require(try store.conversation(id: conversation))
+            #expect(record.status == .done)
+            #expect(record.resultJSON.flatMap(JSONValue.parse)?["answer"]?.stringValue == "Denver")
         }
-        try await Task.sleep(for: .seconds(2))
-        server.stop()
-        #expect(server.hasFinished)
-        let result = try await probe.value
-        #expect(result.closeCode(conn: 0) == 1001)
-        #expect(result.frames.contains { ($0["text"] as? String)?.contains("restarting") == true })
+
+        @Test func gracefulRestartResumesConversation() async throws {
+            try await askThenAnswerAcrossRestart { server in server.stop() }
+        }
+
+        @Test func stopClosesSocketsWithGoingAway() async throws {
+            let server = try RunningServer()
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
+            let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1STOPPING")
+            let probe = Task.detached {
+                try runWebSocketProbe([
+                    ["connect": webSocketURL(server.url)],
+                    ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: "A1STOPPING")],
+                    ["until": ["type": "command", "command": "send_message"]],
+                    ["wait_close": true],
+                ])
+            }
+            try await Task.sleep(for: .seconds(2))
+            server.stop()
+            #expect(server.hasFinished)
+            let result = try await probe.value
+            #expect(result.closeCode(conn: 0) == 1001)
+            #expect(result.frames.contains { ($0["text"] as? String)?.contains("restarting") == true })
+        }
     }
 }
 
@@ -133,44 +135,46 @@ extension FileHandle {
     }
 }
 
-@Suite(.serialized) struct KillRestartTests {
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: ServeChatProcess.executable.path),
-                   "build serve-chat first (swift build)"))
-    func killNineLosesNoAcknowledgedMessage() async throws {
-        let directory = try StateDirectory(url: makeTemporaryDirectory())
-        let first = try ServeChatProcess(stateDirectory: directory)
-        let run = try await makeRun(stateDirectory: directory, serverURL: first.url, hits: 1)
-        let worker = "A1KILLNINE"
-        let assignment = try acceptHIT(server: first.url, hitId: run.hitIds[0], workerId: worker)
-        let before = try runWebSocketProbe([
-            ["connect": webSocketURL(first.url)],
-            ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker)],
-            ["until": ["type": "command", "command": "send_message"]],
-            ["send": ["type": "message", "client_id": "q1", "text": "Who played?"]],
-            ["until": ["type": "ack", "client_id": "q1"]],
-        ])
-        let conversation = try #require(
-            before.frames.first { $0["command"] as? String == "change_conversation" }?["conversation"] as? String)
-        first.kill9()
+extension ServerTests {
+    @Suite struct KillRestartTests {
+        @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: ServeChatProcess.executable.path),
+                       "build serve-chat first (swift build)"))
+        func killNineLosesNoAcknowledgedMessage() async throws {
+            let directory = try StateDirectory(url: makeTemporaryDirectory())
+            let first = try ServeChatProcess(stateDirectory: directory)
+            let run = try await makeRun(stateDirectory: directory, serverURL: first.url, hits: 1)
+            let worker = "A1KILLNINE"
+            let assignment = try acceptHIT(server: first.url, hitId: run.hitIds[0], workerId: worker)
+            let before = try runWebSocketProbe([
+                ["connect": webSocketURL(first.url)],
+                ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker)],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["send": ["type": "message", "client_id": "q1", "text": "Who played?"]],
+                ["until": ["type": "ack", "client_id": "q1"]],
+            ])
+            let conversation = try #require(
+                before.frames.first { $0["command"] as? String == "change_conversation" }?["conversation"] as? String)
+            first.kill9()
 
-        let second = try ServeChatProcess(stateDirectory: directory)
-        defer { second.terminate() }
-        let after = try runWebSocketProbe([
-            ["connect": webSocketURL(second.url)],
-            ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker,
-                               conversation: conversation, lastSeq: 2)],
-            ["until": ["type": "command", "command": "send_message"]],
-            ["send": ["type": "message", "client_id": "a1", "text": "Broncos and Panthers"]],
-            ["until": ["type": "command", "command": "inactive"]],
-        ])
-        #expect(!after.timedOut, "\(after.frames)")
+            let second = try ServeChatProcess(stateDirectory: directory)
+            defer { second.terminate() }
+            let after = try runWebSocketProbe([
+                ["connect": webSocketURL(second.url)],
+                ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker,
+                                   conversation: conversation, lastSeq: 2)],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["send": ["type": "message", "client_id": "a1", "text": "Broncos and Panthers"]],
+                ["until": ["type": "command", "command": "inactive"]],
+            ])
+            #expect(!after.timedOut, "\(after.frames)")
 
-        second.terminate()
-        let store = try RunStore(stateDirectory: directory)
-        defer { store.close() }
-        let messages = try store.messages(conversation: conversation)
-        #expect(messages.filter { $0.messageId == "w:\(worker):q1" }.count == 1)
-        #expect(messages.map(\.seq) == Array(1...messages.count))
-        #expect(messages.contains { $0.text == "Broncos and Panthers" })
+            second.terminate()
+            let store = try RunStore(stateDirectory: directory)
+            defer { store.close() }
+            let messages = try store.messages(conversation: conversation)
+            #expect(messages.filter { $0.messageId == "w:\(worker):q1" }.count == 1)
+            #expect(messages.map(\.seq) == Array(1...messages.count))
+            #expect(messages.contains { $0.text == "Broncos and Panthers" })
+        }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// Steps: `{"connect": "ws://..."}` opens connection number N (in order); `{"conn": N, "send": {...}}` sends a JSON
 /// frame; `"send_raw"` sends text as it is; `"send_binary"` sends bytes; `{"conn": N, "until": {...}}` reads
 /// frames until one has all the given fields; `{"conn": N, "wait_close": true}` reads until the server closes;
-/// `{"conn": N, "close": true}` closes; `{"sleep": seconds}` pauses. A step that times out (10 s) ends the run.
+/// `{"conn": N, "close": true}` closes; `{"sleep": seconds}` pauses. A step that times out (20 s) ends the run.
 let webSocketProbeScript = #"""
 import asyncio, json, sys
 import websockets
@@ -19,7 +19,7 @@ async def main():
         socket = conns[index]
         while True:
             try:
-                raw = await asyncio.wait_for(socket.recv(), timeout=10)
+                raw = await asyncio.wait_for(socket.recv(), timeout=20)
             except websockets.ConnectionClosed as closed:
                 code = getattr(closed, "code", None)
                 reason = getattr(closed, "reason", None)

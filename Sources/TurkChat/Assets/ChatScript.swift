@@ -21,6 +21,11 @@ enum ChatAssets {
   var doneButton = document.getElementById('done-button');
   var submitForm = document.getElementById('submit-form');
 
+  var taskAssets = body.dataset.taskAssets || '';
+  var listeners = [];
+  var taskPanel = document.getElementById('task-panel');
+  var descriptionPane = document.getElementById('task-description');
+
   var state = {
     conversation: null,
     lastSeq: 0,
@@ -124,6 +129,9 @@ enum ChatAssets {
         break;
       case 'change_conversation':
         state.conversation = frame.conversation;
+        if (frame.agent_id !== state.agentId) {
+          loadAgentBlocks(frame.agent_id);
+        }
         state.agentId = frame.agent_id;
         state.lastSeq = 0;
         clearMessages();
@@ -132,7 +140,32 @@ enum ChatAssets {
     }
   }
 
+  // A task's own html/<agent id>_description.html and html/<agent id>_chat.html replace the description pane and
+  // fill the panel above the messages once the worker's role is known. They are the requester's own files.
+  function loadAgentBlocks(agentId) {
+    if (!taskAssets || !agentId || !/^[A-Za-z0-9_-]+$/.test(agentId)) {
+      return;
+    }
+    [['_description.html', descriptionPane], ['_chat.html', taskPanel]].forEach(function (pair) {
+      fetch(taskAssets + agentId + pair[0]).then(function (response) {
+        if (response.ok) {
+          return response.text().then(function (html) {
+            pair[1].innerHTML = html;
+            pair[1].hidden = false;
+          });
+        }
+      }).catch(function () {});
+    });
+  }
+
   function handle(frame) {
+    listeners.forEach(function (listener) {
+      try {
+        listener(frame, state);
+      } catch (error) {
+        // A task script's error must not stop the chat.
+      }
+    });
     switch (frame.type) {
       case 'joined':
         state.retryDelay = 500;
@@ -142,6 +175,9 @@ enum ChatAssets {
           state.conversation = frame.conversation;
           state.lastSeq = 0;
           clearMessages();
+        }
+        if (frame.agent_id !== state.agentId) {
+          loadAgentBlocks(frame.agent_id);
         }
         state.agentId = frame.agent_id;
         setStatus(frame.status === 'waiting' ? 'Waiting for a partner to join…' : 'Connected.');
@@ -222,18 +258,45 @@ enum ChatAssets {
     };
   }
 
+  function sendMessage(text, data) {
+    var clientId = newClientId();
+    state.pending.set(clientId, text);
+    setInputEnabled(false);
+    setStatus('Sending…');
+    var frame = { type: 'message', client_id: clientId, text: text };
+    if (data) {
+      frame.data = data;
+    }
+    sendFrame(frame);
+  }
+
   composer.addEventListener('submit', function (event) {
     event.preventDefault();
     var text = input.value.trim();
     if (!text || input.disabled) {
       return;
     }
-    var clientId = newClientId();
-    state.pending.set(clientId, text);
-    setInputEnabled(false);
-    setStatus('Sending…');
-    sendFrame({ type: 'message', client_id: clientId, text: text });
+    sendMessage(text);
   });
+
+  // The interface for a task's own script (html/task.js): it sees every frame and may send a message when the
+  // conversation waits for this worker.
+  window.turkchat = {
+    onFrame: function (listener) {
+      listeners.push(listener);
+    },
+    canSend: function () {
+      return !input.disabled;
+    },
+    send: function (text, data) {
+      if (input.disabled) {
+        return false;
+      }
+      sendMessage(text, data);
+      return true;
+    },
+    render: render
+  };
 
   input.addEventListener('keydown', function (event) {
     if (event.key === 'Enter' && !event.shiftKey) {
@@ -253,7 +316,8 @@ enum ChatAssets {
   } else {
     setInputEnabled(false);
     setStatus('Connecting…');
-    connect();
+    // Task scripts load after this one; connect once they have registered their listeners.
+    window.addEventListener('load', connect);
   }
 })();
 """#

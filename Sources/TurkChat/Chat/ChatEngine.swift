@@ -164,11 +164,13 @@ final class ChatEngine {
             attach(socket, to: session, request)
             return
         }
+        let taskName = run.task.definition.name
         storeWriter.perform({ store in
             JoinLookup(
                 hitRun: try store.hitEntry(hitId: request.hitId)?.runId,
                 holders: try store.assignments(id: request.assignmentId),
-                activeAssignments: try store.activeAssignments(workerId: request.workerId))
+                activeAssignments: try store.activeAssignments(workerId: request.workerId),
+                completedInTask: try store.completedAssignments(workerId: request.workerId, task: taskName))
         }) { [weak self] result in
             self?.lookedUp(socket, request, run, result)
         }
@@ -178,6 +180,7 @@ final class ChatEngine {
         var hitRun: String?
         var holders: [AssignmentRecord]
         var activeAssignments: Int
+        var completedInTask: Int
     }
 
     private func lookedUp(_ socket: WebSocket, _ request: JoinRequest, _ run: RunRuntime,
@@ -235,6 +238,7 @@ final class ChatEngine {
         }
 
         let session = WorkerSession(key: key, hitId: request.hitId, run: run, status: .waiting, acceptedAt: Date())
+        session.completedBefore = lookup.completedInTask
         sessions[key] = session
         let allowed = run.config?.allowedConversations ?? 0
         if !run.isAcceptingWorkers {
@@ -409,8 +413,8 @@ final class ChatEngine {
         let conversation = Conversation(
             id: id, run: run, engine: self, members: members, taskData: taskData, status: .active,
             systemName: systemName(run))
-        conversation.world = run.task.makeWorld(taskData: taskData)
         conversations[id] = conversation
+        let setupError = setUpAgents(conversation)
         if !(run.config?.countComplete ?? false) { run.conversationsCounted += 1 }
 
         let taskName = run.task.definition.name
@@ -441,7 +445,38 @@ final class ChatEngine {
             "conversation": id, "run": run.id,
             "workers": members.map { "\($0.agentId)=\($0.session.key.workerId)" }.joined(separator: ","),
         ])
-        conversation.world.start(conversation)
+        if let setupError {
+            conversation.fail(reason: setupError)
+        } else {
+            conversation.world.start(conversation)
+        }
+    }
+
+    /// Creates a conversation's world, bots and console agent. Returns why that failed, or nil.
+    private func setUpAgents(_ conversation: Conversation) -> String? {
+        let task = conversation.run.task
+        do {
+            conversation.world = try task.makeWorld(taskData: conversation.taskData, engine: self)
+            for bot in task.bots {
+                let process = try core.agentProcesses.acquire(
+                    name: "\(task.definition.name) bot \(bot.agentId)", command: bot.command,
+                    workingDirectory: task.definition.directory, timeoutSeconds: bot.timeoutSeconds,
+                    perConversation: bot.perConversation)
+                conversation.addProgramAgent(BotAgent(spec: bot, process: process, conversation: conversation,
+                                                      pool: core.agentProcesses))
+            }
+            if let human = task.localHuman {
+                guard let console = core.consoleAgent else {
+                    throw ChatServerError("the task needs a person at serve-chat's terminal (\(human)), but "
+                                          + "serve-chat runs without a console")
+                }
+                conversation.addProgramAgent(console.agent(id: human))
+            }
+            return nil
+        } catch {
+            conversation.world = conversation.world ?? InertWorld()
+            return String(describing: error)
+        }
     }
 
     func systemName(_ run: RunRuntime) -> String {
@@ -540,6 +575,13 @@ final class ChatEngine {
         }
     }
 
+    /// Forgets a conversation that ended, once none of its workers needs it for a reconnect.
+    func conversationEnded(_ conversation: Conversation) {
+        // Workers in a final status still see their conversation's messages when they reconnect, so the
+        // conversation stays reachable through their sessions; only the index by id is dropped.
+        conversations[conversation.id] = nil
+    }
+
     /// Records a submission from the worker site (local target) or any other source.
     func assignmentSubmitted(workerId: String, assignmentId: String) {
         guard let session = sessions[AssignmentKey(workerId: workerId, assignmentId: assignmentId)] else {
@@ -569,6 +611,44 @@ final class ChatEngine {
             return
         }
         leave(session, status: .returned)
+    }
+
+    // MARK: - Qualifications
+
+    /// Gives a worker the task's qualification (`settings.qualification_name`, by default `<task>-failed-test`),
+    /// creating the qualification type when it does not exist. HITs that require it not to exist are then hidden
+    /// from the worker.
+    func grantTaskQualification(_ session: WorkerSession, reason: String) {
+        guard let marketplace = core.marketplace else {
+            logger.warning("cannot grant a qualification: serve-chat has no marketplace client", session.metadata)
+            return
+        }
+        let definition = session.run.task.definition
+        let name = definition.settings["qualification_name"]?.stringValue ?? "\(definition.name)-failed-test"
+        let workerId = session.key.workerId
+        let logger = self.logger
+        var metadata = session.metadata
+        metadata["qualification"] = name
+        let capturedMetadata = metadata
+        Task {
+            do {
+                let existing = try await marketplace.allQualificationTypes(query: name).first { $0.name == name }
+                var typeId = existing?.qualificationTypeId
+                if typeId == nil {
+                    let created = try await marketplace.createQualificationType(CreateQualificationTypeRequest(
+                        name: name, description: "Workers who \(reason); HITs of this task require it not to exist.",
+                        qualificationTypeStatus: .active))
+                    typeId = created.qualificationType?.qualificationTypeId
+                }
+                guard let typeId else { throw ChatServerError("the marketplace returned no qualification type id") }
+                _ = try await marketplace.associateQualificationWithWorker(AssociateQualificationWithWorkerRequest(
+                    qualificationTypeId: typeId, workerId: workerId, integerValue: 1, sendNotification: false))
+                logger.info("granted the task qualification", capturedMetadata)
+            } catch {
+                logger.error("could not grant the task qualification",
+                             capturedMetadata.merging(["error": String(describing: error)]) { a, _ in a })
+            }
+        }
     }
 
     // MARK: - Frames
@@ -623,14 +703,18 @@ final class ChatEngine {
             let conversation = Conversation(
                 id: item.record.id, run: run, engine: self, members: members, taskData: taskData,
                 status: item.record.status, systemName: systemName(run))
-            conversation.world = run.task.makeWorld(taskData: taskData)
-            conversation.restoreMessages(item.messages.map(ChatMessage.init(record:)))
             conversations[conversation.id] = conversation
+            let setupError = setUpAgents(conversation)
+            conversation.restoreMessages(item.messages.map(ChatMessage.init(record:)))
             for (_, session) in members {
                 session.conversation = conversation
                 if session.status.isActive {
                     startGraceTimer(session, seconds: 2 * Double(run.task.definition.reconnectGraceSeconds))
                 }
+            }
+            if let setupError {
+                conversation.fail(reason: setupError)
+                continue
             }
             conversation.world.restore(from: conversation.messages, in: conversation)
             logger.notice("resumed an open conversation", [

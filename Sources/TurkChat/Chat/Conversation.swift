@@ -93,6 +93,8 @@ final class Conversation {
     private(set) var status: ConversationStatus
     /// The task's name for system messages, such as `QA Collector`.
     var systemName: String
+    /// Agents that are programs (bots) or the person at serve-chat's terminal, by agent id.
+    private(set) var programAgents: [String: ProgramAgent] = [:]
 
     init(id: String, run: RunRuntime, engine: ChatEngine, members: [(agentId: String, session: WorkerSession)],
          taskData: JSONValue, status: ConversationStatus, systemName: String) {
@@ -109,6 +111,16 @@ final class Conversation {
 
     func member(_ agentId: String) -> WorkerSession? {
         members.first { $0.agentId == agentId }?.session
+    }
+
+    /// Adds a bot or console agent; call before the world starts.
+    func addProgramAgent(_ agent: ProgramAgent) {
+        programAgents[agent.agentId] = agent
+    }
+
+    /// Every agent id: the human members in role order, then the program agents sorted by id.
+    var allAgentIds: [String] {
+        members.map(\.agentId) + programAgents.keys.sorted()
     }
 
     /// Loads stored messages after a restart.
@@ -140,9 +152,14 @@ final class Conversation {
         }
     }
 
-    /// Asks an agent for its next message: enables the page's input and starts the idle timer.
+    /// Asks an agent for its next message: enables a worker's input and starts the idle timer, or asks a
+    /// program agent to act.
     func requestMessage(from agentId: String) {
         enqueueReady { [unowned self] in
+            if let agent = self.programAgents[agentId] {
+                if self.isOpen { agent.requestAction(conversation: self) }
+                return
+            }
             guard let session = self.member(agentId),
                   session.status == .inTask || session.status == .onboarding else { return }
             self.engine.requestInput(from: session)
@@ -210,6 +227,19 @@ final class Conversation {
             session.messagesSent += 1
             session.deliver(self.ackFrame(clientId: clientId, seq: stored.seq), remember: false)
             self.deliver(stored, except: session)
+            if self.isOpen { self.world.received(stored, in: self) }
+        }
+    }
+
+    /// Takes a program agent's message: stores it, shows it to the members and passes it to the world.
+    func acceptAgentMessage(from agentId: String, text: String, episodeDone: Bool = false,
+                            data: [String: JSONValue]? = nil) {
+        guard isOpen, programAgents[agentId] != nil else { return }
+        let message = ChatMessage(
+            seq: 0, messageId: UUID().uuidString.lowercased(), senderAgentId: agentId, workerId: nil,
+            assignmentId: nil, text: text, episodeDone: episodeDone, recipients: nil, data: data, clientId: nil)
+        store(message) { [unowned self] stored in
+            self.deliver(stored, except: nil)
             if self.isOpen { self.world.received(stored, in: self) }
         }
     }
@@ -291,6 +321,9 @@ final class Conversation {
         for (agentId, session) in members where session !== sender && message.isVisible(to: agentId) {
             session.deliver(message.frame(conversationId: id, viewer: session), remember: false)
         }
+        for (agentId, agent) in programAgents where agentId != message.senderAgentId && message.isVisible(to: agentId) {
+            agent.observe(message, conversation: self)
+        }
     }
 
     // MARK: - Status
@@ -304,6 +337,21 @@ final class Conversation {
         }
         if newStatus.isFinal {
             engine.logger.info("conversation ended", ["conversation": id, "run": run.id, "status": newStatus.rawValue])
+            for agent in programAgents.values { agent.conversationEnded(self) }
+            engine.conversationEnded(self)
+        }
+    }
+
+    /// Ends the conversation because a program agent failed (a bot crashed, hung or wrote garbage). The workers
+    /// may submit what they did, as after a partner's disconnect.
+    func fail(reason: String) {
+        guard isOpen else { return }
+        engine.logger.error("conversation failed", ["conversation": id, "run": run.id, "reason": reason])
+        setStatus(.failed)
+        for (_, session) in members where session.status == .inTask {
+            engine.finishAssignment(session, status: .partnerDisconnect,
+                                    text: "The conversation stopped because of a problem on our side. This does "
+                                        + "not count against you: press Done to submit the work you did.")
         }
     }
 

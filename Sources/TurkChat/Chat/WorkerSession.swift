@@ -19,7 +19,8 @@ final class WorkerSession {
     var status: AssignmentLifecycle
     /// The role in the current conversation, or `onboarding`/`waiting` before one.
     var agentId: String?
-    weak var conversation: Conversation?
+    /// Strong, so a worker who comes back after the conversation ended still gets its messages.
+    var conversation: Conversation?
     /// The socket that joined last; nil while the worker is away.
     var socket: WebSocket?
     /// The last command that changes the page (send_message, show_done, inactive, wait), sent again on reconnect.
@@ -29,6 +30,8 @@ final class WorkerSession {
     /// Client ids of this worker's messages being stored.
     var messagesInFlight: Set<String> = []
     var messagesSent = 0
+    /// Assignments of this task the worker completed before this one, from the run store at join time.
+    var completedBefore = 0
     var idleTimer: UInt64?
     var graceTimer: UInt64?
     let acceptedAt: Date

@@ -37,7 +37,17 @@ enum Pages {
     /// The task page: description pane, message list, input, Done, and the form that submits to MTurk.
     static func chat(task: TaskDefinition, parameters: ChatParameters, descriptionHTML: String,
                      returnURL: String?) -> String {
-        let attributes = [
+        let assets = "/tasks/\(parameters.runId)/"
+        let html = task.directory.appendingPathComponent("html")
+        var extraScripts = ""
+        var extraStyles = ""
+        if FileManager.default.fileExists(atPath: html.appendingPathComponent("task.js").path) {
+            extraScripts = "<script src=\"\(htmlEscape(assets))task.js\"></script>"
+        }
+        if FileManager.default.fileExists(atPath: html.appendingPathComponent("task.css").path) {
+            extraStyles = "<link rel=\"stylesheet\" href=\"\(htmlEscape(assets))task.css\">"
+        }
+        let attributes = [("data-task-assets", assets), 
             ("data-run", parameters.runId), ("data-hit", parameters.hitId),
             ("data-assignment", parameters.assignmentId), ("data-worker", parameters.workerId),
             ("data-preview", parameters.isPreview ? "true" : "false"),
@@ -60,6 +70,7 @@ enum Pages {
         <div class="layout">
         <section class="description" id="task-description">\(descriptionHTML)</section>
         <section class="chat">
+        <div id="task-panel" hidden></div>
         <ul id="messages" aria-live="polite"></ul>
         <div id="status" role="status"></div>
         <form id="composer">
@@ -78,7 +89,9 @@ enum Pages {
         </form>
         </section>
         </div>
+        \(extraStyles)
         <script src="/static/chat.js"></script>
+        \(extraScripts)
         """
         return document(title: task.title, body: body, bodyAttributes: attributes, header: false)
     }

@@ -54,7 +54,10 @@ public struct TaskDefinition: Sendable, Equatable {
     /// The file name every task directory has.
     public static let fileName = "task.json"
     /// The task kinds this build runs.
-    public static let knownKinds: Set<String> = ["qa_data_collection"]
+    public static let knownKinds: Set<String> = [
+        "qa_data_collection", "model_evaluator", "multi_agent_dialog", "deal_or_no_deal", "qualification_flow",
+        "external",
+    ]
 
     /// Reads `task.json` from a task directory. Throws `TaskDefinitionError` naming the file and the problem.
     public static func load(directory: URL) throws -> TaskDefinition {
