@@ -42,6 +42,9 @@ _turkchat_delete_hits() {
         --run)
             return 0
             ;;
+        --hit)
+            return 0
+            ;;
         --title)
             return 0
             ;;
@@ -74,7 +77,7 @@ _turkchat_delete_hits() {
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--run --all --title --annotation --older-than --dry-run --wait --approve-submitted --reject-submitted --account --state-dir --target --live --endpoint-url --profile --json -y --yes -h --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W '--run --hit --all --title --annotation --older-than --dry-run --wait --approve-submitted --reject-submitted --account --state-dir --target --live --endpoint-url --profile --json -y --yes -h --help --version' -- "$cur"))
         return 0
     fi
 
@@ -87,7 +90,7 @@ _turkchat_delete_hits() {
         else
             case $word in
                 --) options_ended=1 ;;
-                --run|--title|--annotation|--older-than|--wait|--reject-submitted|--state-dir|--target|--endpoint-url|--profile)
+                --run|--hit|--title|--annotation|--older-than|--wait|--reject-submitted|--state-dir|--target|--endpoint-url|--profile)
                     if [[ ${COMP_WORDS[i+1]} == = ]]; then (( i += 2 )); else (( i++ )); fi
                     ;;
                 -?*) ;;

@@ -2,6 +2,7 @@
 # Do not edit: run `make docs` after changing the spec.
 complete -c delete-hits -f
 complete -c delete-hits -l 'run' -x -d 'Selects the HITs of this run'
+complete -c delete-hits -l 'hit' -x -d 'Selects this HIT, whether or not the run store knows it'
 complete -c delete-hits -l 'all' -d 'Selects every HIT in the run store\'s ledger'
 complete -c delete-hits -l 'title' -x -d 'Selects only HITs whose title contains this text'
 complete -c delete-hits -l 'annotation' -x -d 'Selects only HITs whose RequesterAnnotation contains this text, such as a run id'

@@ -24,6 +24,8 @@ public enum DeleteHitsCommand {
 /// The options of one delete-hits call.
 public struct DeleteHitsSettings: Sendable {
     public var runId: String?
+    /// HITs named with `--hit`.
+    public var hitIds: [String]
     public var all: Bool
     public var account: Bool
     public var title: String?
@@ -36,6 +38,14 @@ public struct DeleteHitsSettings: Sendable {
 
     public init(parsed: ParsedArguments) throws {
         runId = parsed.value("run")
+        hitIds = []
+        for id in parsed.values("hit") {
+            let trimmed = id.trimmingCharacters(in: .whitespaces)
+            guard MTurkID.isEntityID(trimmed) else {
+                throw UsageError("invalid HIT id '\(id)' for --hit: expected upper-case letters and digits")
+            }
+            if !hitIds.contains(trimmed) { hitIds.append(trimmed) }
+        }
         all = parsed.flag("all")
         account = parsed.flag("account")
         title = parsed.value("title")
@@ -50,8 +60,8 @@ public struct DeleteHitsSettings: Sendable {
         if let reason = rejectReason, reason.isEmpty {
             throw UsageError("--reject-submitted needs a reason, which the workers see")
         }
-        guard runId != nil || all || account else {
-            throw UsageError("choose the HITs: --run ID, --all (every HIT in the run store) or --account")
+        guard runId != nil || !hitIds.isEmpty || all || account else {
+            throw UsageError("choose the HITs: --run ID, --hit ID, --all (every HIT in the run store) or --account")
         }
         if account && runId == nil && title == nil && annotation == nil && olderThan == nil {
             throw UsageError(
@@ -72,7 +82,8 @@ public struct DeleteHitsOutcome: Codable, Sendable, Equatable {
     public var status: String?
     /// Steps taken, such as `expired`, `approved 2`, `deleted`; in a dry run, the steps it would take.
     public var actions: [String]
-    /// `deleted`, `already deleted`, `not deleted`, or `would delete` and `would not delete` in a dry run.
+    /// `deleted`, `already deleted`, `not deleted`, `not found`, or `would delete` and `would not delete` in a dry
+    /// run.
     public var outcome: String
     public var reason: String?
 
@@ -150,7 +161,11 @@ public struct DeleteHitsJob: Sendable {
         for hitId in ordered {
             guard let outcome = outcomes[hitId] else { continue }
             try context.console.writeJSON(outcome)
-            if outcome.outcome == "not deleted" {
+            if outcome.outcome == "not found" {
+                failures += 1
+                context.console.error(
+                    "HIT \(hitId) not found on the \(context.target.rawValue) marketplace", hint: context.unknownIdHint)
+            } else if outcome.outcome == "not deleted" {
                 failures += 1
                 context.console.error("HIT \(hitId) was not deleted: \(outcome.reason ?? "unknown reason")")
             }
@@ -206,6 +221,20 @@ public struct DeleteHitsJob: Sendable {
                 outcomes[hitId] = DeleteHitsOutcome(
                     hitId: hitId, runId: entry.runId, actions: [], outcome: "already deleted",
                     reason: "the marketplace no longer has it")
+            }
+        }
+
+        // HITs named on the command line, which need not be in the ledger.
+        for hitId in settings.hitIds {
+            do {
+                if let hit = try await context.marketplace.getHIT(GetHITRequest(hitId: hitId)).hit {
+                    add(hit, runId: try context.runStore.hitEntry(hitId: hitId)?.runId
+                        ?? hit.requesterAnnotation.flatMap { Self.runId(fromAnnotation: $0 + " ") })
+                }
+            } catch let error as MTurkError where error.isNotFound {
+                outcomes[hitId] = DeleteHitsOutcome(
+                    hitId: hitId, actions: [], outcome: "not found",
+                    reason: "the \(context.target.rawValue) marketplace does not have it")
             }
         }
 

@@ -65,6 +65,11 @@ import TurkStore
         #expect(review.standardError.contains("assignment 3NOSUCHASSIGNMENT0000000000000 not found"))
         #expect(review.standardError.contains("hint: "))
 
+        let hit = try await sandbox.run("delete-hits", ["--hit", "3NOSUCHHIT0000000000000000000"])
+        #expect(hit.status == 1)
+        #expect(hit.standardError.contains("HIT 3NOSUCHHIT0000000000000000000 not found on the local marketplace"))
+        #expect(hit.standardError.contains("hint: "))
+
         let delete = try await sandbox.run("delete-hits", ["--run", "r20200101T000000-0000"])
         #expect(delete.status == 1)
         #expect(delete.standardError.contains("run r20200101T000000-0000 not found"))

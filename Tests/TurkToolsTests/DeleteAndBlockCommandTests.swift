@@ -128,6 +128,17 @@ import TurkStore
         #expect(account.jsonLines.first?["title"] as? String == "Someone else's survey")
     }
 
+    @Test func hitsByIdIncludeUnknownOnes() async throws {
+        let harness = try ToolHarness()
+        let (_, hits) = try await harness.createRun(conversations: 2)
+        let result = await harness.deleteHits(["--hit", hits[1], "--hit", "3UNKNOWNHIT"])
+        #expect(result.status == 1)
+        let outcomes = result.jsonLines.map { $0["outcome"] as? String }
+        #expect(outcomes == ["deleted", "not found"])
+        #expect(result.standardError.contains("HIT 3UNKNOWNHIT not found"))
+        #expect(try await hitCount(harness) == 1)
+    }
+
     @Test func accountNeedsAFilter() async throws {
         let harness = try ToolHarness()
         let result = await harness.deleteHits(["--account"])

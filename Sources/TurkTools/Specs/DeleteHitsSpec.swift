@@ -6,8 +6,8 @@ public enum DeleteHitsSpec {
         name: "delete-hits",
         abstract: "expire and delete the HITs of a run, including orphans left by a crash",
         discussion: [
-            "delete-hits selects HITs from the run store's ledger (--run, --all) or, with --account, from every "
-                + "HIT on the account, which also finds HITs that a crash left out of the ledger. --title, "
+            "delete-hits selects HITs from the run store's ledger (--run, --all), by id (--hit) or, with --account, "
+                + "from every HIT on the account, which also finds HITs that a crash left out of the ledger. --title, "
                 + "--annotation and --older-than narrow the selection.",
             "MTurk deletes a HIT only when it is Reviewable and all its submitted assignments are approved or "
                 + "rejected. So delete-hits expires open HITs, waits up to --wait for pending assignments, approves "
@@ -17,6 +17,9 @@ public enum DeleteHitsSpec {
         ],
         options: [
             OptionSpec(long: "run", valueName: "ID", help: "Selects the HITs of this run."),
+            OptionSpec(
+                long: "hit", valueName: "ID", help: "Selects this HIT, whether or not the run store knows it.",
+                isRepeatable: true),
             .flag("all", help: "Selects every HIT in the run store's ledger."),
             OptionSpec(
                 long: "title", valueName: "TEXT", help: "Selects only HITs whose title contains this text."),
