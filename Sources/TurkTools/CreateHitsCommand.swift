@@ -186,8 +186,7 @@ public struct CreateHitsJob: Sendable {
             target: context.target, endpoint: context.endpoint?.absoluteString, serverURL: serverURL.absoluteString,
             reward: reward, configJSON: try runConfig.jsonString(), createdAt: context.clock(), status: .creating)
         try context.runStore.createRun(run)
-        context.console.note("run \(runId): \(plan.costSummary)")
-        context.console.note("if this stops early, resume it with: create-hits --run-id \(runId)")
+        context.console.note("run \(runId) started; if it stops early, resume it with: create-hits --run-id \(runId)")
 
         let creator = HITCreator(context: context)
         let hitTypeId = try await creator.ensureHITType(run: run, config: runConfig, requirements: requirements.list)

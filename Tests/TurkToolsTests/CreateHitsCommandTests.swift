@@ -34,6 +34,18 @@ import TurkStore
         #expect(hits.first?.maxAssignments == 1)
     }
 
+    @Test func progressBarOnATerminal() async throws {
+        let harness = try ToolHarness()
+        let result = await harness.createHits(["--task", harness.taskDirectory.path, "-n", "3"], terminal: true)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("3/3 HITs"))
+        #expect(result.standardError.contains("[##############################]"))
+        #expect(result.standardError.contains("Cost on the local target:"))
+        let quiet = await harness.createHits(["--task", harness.taskDirectory.path, "-n", "1"])
+        #expect(!quiet.standardError.contains("HITs\r"))
+        #expect(!quiet.standardError.contains("[#"))
+    }
+
     @Test func dryRunCreatesNothing() async throws {
         let harness = try ToolHarness()
         let result = await harness.createHits(["--task", harness.taskDirectory.path, "-n", "4", "-r", "0.25", "--dry-run"])
