@@ -322,6 +322,10 @@ final class ChatEngine {
         }
         if let command = session.lastCommand {
             socket.send(command.data)
+            // An assignment that is over and cannot be submitted has nothing more to say on this socket.
+            if !session.status.isActive && !InactiveText.forStatus(session.status).showDone {
+                socket.close(code: CloseCode.inactive, reason: "assignment \(session.status.rawValue)")
+            }
         } else if session.status == .waiting {
             session.deliver(waitFrame("Waiting for a partner to join…"), remember: true)
         }
