@@ -352,12 +352,13 @@ public struct DeleteHitsJob: Sendable {
                         + "--approve-submitted or --reject-submitted REASON"
                     return
                 }
-                let verb = settings.approveSubmitted ? "approve" : "reject"
                 if settings.dryRun {
+                    let verb = settings.approveSubmitted ? "approve" : "reject"
                     outcome.actions.append("would \(verb) \(submitted.count)")
                 } else {
                     try await review(submitted, runId: candidate.runId)
-                    outcome.actions.append("\(verb)d \(submitted.count)")
+                    let done = settings.approveSubmitted ? "approved" : "rejected"
+                    outcome.actions.append("\(done) \(submitted.count)")
                 }
             }
             if settings.dryRun {

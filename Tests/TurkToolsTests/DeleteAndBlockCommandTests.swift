@@ -52,6 +52,27 @@ import TurkStore
         #expect(try await hitCount(harness) == 0)
     }
 
+    @Test func rejectSubmittedThenDelete() async throws {
+        let harness = try ToolHarness()
+        let (runId, hits) = try await harness.createRun(conversations: 1)
+        let assignment = try harness.work(hitId: hits[0], runId: runId, workerId: "A1WORKER")
+        let result = await harness.deleteHits(["--run", runId, "--reject-submitted", "The task was cancelled."])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.jsonLines.first?["actions"] as? [String] == ["rejected 1", "deleted"])
+        let store = try harness.runStore()
+        defer { store.close() }
+        #expect(try store.reviewLog(assignmentId: assignment).first?.decision == .reject)
+    }
+
+    @Test func olderThanFiltersNewHITs() async throws {
+        let harness = try ToolHarness()
+        let (runId, _) = try await harness.createRun(conversations: 1)
+        let result = await harness.deleteHits(["--run", runId, "--older-than", "1d"])
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("no HIT matches"))
+        #expect(try await hitCount(harness) == 1)
+    }
+
     @Test func pendingWorkIsReported() async throws {
         let harness = try ToolHarness()
         let (runId, hits) = try await harness.createRun(conversations: 1)
