@@ -326,8 +326,9 @@ public struct PlannedBonus: Equatable, Sendable {
     public var ordinal: Int
     public var token: String
 
-    /// The token for one payment. It depends only on what the row says and its ordinal among identical rows, so a
-    /// rerun of the same file (or of a file with rows added or reordered) sends the same token for the same payment.
+    /// Returns the token for one payment. It depends only on the row's values and its ordinal among identical rows,
+    /// so a rerun of the same file (or of a file with rows added or reordered) sends the same token for the same
+    /// payment.
     public static func token(workerId: String, assignmentId: String, amount: USD, reason: String, ordinal: Int)
         -> String
     {

@@ -36,7 +36,7 @@ public struct BonusSettings: Sendable {
     public var runId: String?
     /// Whether to pay the ledger's waiting and pending bonuses instead of a file.
     public var payWaiting: Bool
-    /// The total from which the live marketplace asks for the amount to be typed.
+    /// The total from which the live marketplace requires the amount to be typed.
     public var confirmThreshold: USD
 
     public init(parsed: ParsedArguments) throws {

@@ -33,9 +33,9 @@ public struct CSVDocument: Sendable {
 /// A reader for comma-separated values as RFC 4180 defines them, plus what spreadsheets really write.
 ///
 /// Accepted beyond the RFC: a UTF-8 byte order mark, LF or CR-only line ends as well as CRLF, a missing final line
-/// break. Quoted fields may hold commas, doubled quotes and line breaks. A quote inside an unquoted field, text after
-/// a closing quote, and a quoted field that never closes are syntax errors: the reader reports them with the line
-/// and skips to the next record, so one call lists every bad record.
+/// break. Quoted fields may contain commas, doubled quotes and line breaks. A quote inside an unquoted field, text
+/// after a closing quote, and a quoted field that never closes are syntax errors. The reader reports each with its
+/// line and skips to the next line, so one call lists every bad record.
 public enum CSVReader {
     /// Decodes `data` as UTF-8 (after an optional byte order mark) and parses it.
     public static func parse(data: Data) throws(CSVSyntaxError) -> CSVDocument {

@@ -38,6 +38,7 @@ public struct DeleteHitsSettings: Sendable {
 
     public init(parsed: ParsedArguments) throws {
         runId = parsed.value("run")
+
         hitIds = []
         for id in parsed.values("hit") {
             let trimmed = id.trimmingCharacters(in: .whitespaces)
@@ -46,6 +47,7 @@ public struct DeleteHitsSettings: Sendable {
             }
             if !hitIds.contains(trimmed) { hitIds.append(trimmed) }
         }
+
         all = parsed.flag("all")
         account = parsed.flag("account")
         title = parsed.value("title")
@@ -55,6 +57,7 @@ public struct DeleteHitsSettings: Sendable {
         waitSeconds = try parsed.seconds("wait", in: 0...86_400) ?? 0
         approveSubmitted = parsed.flag("approve-submitted")
         rejectReason = parsed.value("reject-submitted")?.trimmingCharacters(in: .whitespacesAndNewlines)
+
         try parsed.checkExclusive("run", "all")
         try parsed.checkExclusive("approve-submitted", "reject-submitted")
         if let reason = rejectReason, reason.isEmpty {

@@ -50,7 +50,7 @@ public struct HITPlan: Equatable, Sendable {
     /// MTurk's fees for every HIT the run may create.
     public var fees: USD { feePerAssignment * totalHITs }
 
-    /// The most the run can cost if every HIT is done and approved.
+    /// The maximum cost of the run: every HIT done and approved.
     public var totalCost: USD { rewards + fees }
 
     /// Lines for people, such as `3 HITs × $0.50 reward = $1.50, fees $0.30 (20 %, at least $0.01 each), total $1.80`.

@@ -1,6 +1,6 @@
 import Foundation
 
-// What `review` knows about a run's assignments and conversations, gathered from the marketplace and the run
+// The data `review` gathers about a run's assignments and conversations from the marketplace and the run
 // store. The listing, the export and the HTML report all read these values, so none of them touches a database.
 
 /// One message of a conversation.
@@ -38,7 +38,7 @@ public struct ReviewConversation: Equatable, Sendable {
     public var endedAt: Date?
     /// The task's data shown to the workers, as JSON text (for QA data collection: the paragraph).
     public var taskDataJSON: String?
-    /// What the task collected, as JSON text (for QA data collection: the question and the answer).
+    /// The task's result, as JSON text (for QA data collection: the question and the answer).
     public var resultJSON: String?
     public var messages: [ReviewMessage]
 

@@ -80,7 +80,7 @@ import Glibc
         let sandbox = try ToolSandbox()
         let (process, url) = try await startServer(sandbox)
         defer { stop(process) }
-        // The local wire endpoint stands in for MTurk's sandbox: the client signs with the local credentials.
+        // The local wire endpoint replaces MTurk's sandbox here, so the client signs with the local credentials.
         let credentials = [
             "AWS_ACCESS_KEY_ID": LocalMarketplace.accessKeyId, "AWS_SECRET_ACCESS_KEY": LocalMarketplace.secretAccessKey,
         ]

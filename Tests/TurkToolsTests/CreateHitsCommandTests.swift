@@ -309,7 +309,7 @@ import TurkStore
 }
 
 extension CreateHitsCommandTests {
-    /// A context on the live target over the local marketplace, with a terminal that types `input`.
+    /// Returns a context on the live target over the local marketplace, with a terminal that types `input`.
     func liveContext(_ harness: ToolHarness, input: String, marketplace: LocalMarketplace, store: RunStore)
         -> (ToolContext, CapturedOutput)
     {
