@@ -56,20 +56,20 @@ public struct ReviewCollector: Sendable {
 
         var items: [ReviewItem] = []
         for run in runs {
-            for entry in try context.runStore.hits(run: run.id) where entry.state == .created {
-                guard let hitId = entry.hitId else { continue }
-                let assignments: [Assignment]
-                do {
-                    assignments = try await context.marketplace.allAssignments(
-                        hitId: hitId, statuses: filter.status.map { [$0] })
-                } catch let error as MTurkError where error.isNotFound {
-                    context.console.warning("HIT \(hitId) of run \(run.id) is no longer on the marketplace")
-                    continue
+            for entry in try context.runStore.hits(run: run.id) {
+                guard let hitId = entry.hitId, entry.state == .created || entry.state == .deleted else { continue }
+                var found: [ReviewItem]
+                if entry.state == .deleted {
+                    found = try storedItems(hitId: hitId, run: run)
+                } else {
+                    do {
+                        let assignments = try await context.marketplace.allAssignments(hitId: hitId)
+                        found = try assignments.map { try item(for: $0, run: run) }
+                    } catch let error as MTurkError where error.isNotFound {
+                        found = try storedItems(hitId: hitId, run: run)
+                    }
                 }
-                for assignment in assignments {
-                    let item = try item(for: assignment, run: run)
-                    if filter.accepts(item) { items.append(item) }
-                }
+                items += found.filter(filter.accepts)
             }
         }
         return items.sorted { ($0.submitTime ?? .distantPast, $0.assignmentId) < ($1.submitTime ?? .distantPast, $1.assignmentId) }
@@ -87,6 +87,42 @@ public struct ReviewCollector: Sendable {
         } catch let error as MTurkError where error.isAssignmentNotSubmitted {
             throw ToolError("assignment \(assignmentId) is not submitted yet; review it after the worker submits it")
         }
+    }
+
+    /// Rebuilds the assignments of a HIT that the marketplace no longer has (deleted or disposed) from the run
+    /// store, so a run's conversations can be exported and reported after delete-hits. The status is the last
+    /// review decision that took effect, or `Submitted` when there was none. MTurk's times are gone with the HIT,
+    /// so the run store's accept and finish times replace them.
+    func storedItems(hitId: String, run: RunRecord) throws -> [ReviewItem] {
+        var items: [ReviewItem] = []
+        for record in try context.runStore.assignments(hitId: hitId) where record.status == .submitted {
+            var assignment = Assignment(assignmentId: record.assignmentId)
+            assignment.workerId = record.workerId
+            assignment.hitId = hitId
+            assignment.acceptTime = record.acceptedAt
+            assignment.submitTime = record.finishedAt
+            let outcomes = try context.runStore.reviewLog(assignmentId: record.assignmentId)
+                .filter { $0.workerId == nil || $0.workerId == record.workerId }
+                .map(\.outcome)
+            let last = outcomes.last { Self.approvedOutcome($0) || Self.rejectedOutcome($0) }
+            if let last, Self.approvedOutcome(last) {
+                assignment.assignmentStatus = .approved
+            } else if last != nil {
+                assignment.assignmentStatus = .rejected
+            } else {
+                assignment.assignmentStatus = .submitted
+            }
+            items.append(try item(for: assignment, run: run))
+        }
+        return items
+    }
+
+    static func approvedOutcome(_ outcome: String) -> Bool {
+        outcome.hasPrefix("approved") || outcome.hasPrefix("already approved")
+    }
+
+    static func rejectedOutcome(_ outcome: String) -> Bool {
+        outcome.hasPrefix("rejected") || outcome.hasPrefix("already rejected")
     }
 
     /// Joins an assignment with the run store's record of it and its conversation.

@@ -148,6 +148,21 @@ import TurkStore
         #expect(result.status == 64)
     }
 
+    @Test func exportWorksAfterDeletion() async throws {
+        let (harness, runId, assignments) = try await submittedRun(2)
+        _ = await harness.review(["--reject", "--reason", "Off topic.", assignments[1]])
+        let deleted = await harness.deleteHits(["--run", runId, "--approve-submitted"])
+        #expect(deleted.status == 0, "\(deleted.standardError)")
+
+        let list = await harness.review(["--run", runId, "--json"])
+        #expect(list.status == 0, "\(list.standardError)")
+        #expect(list.jsonLines.compactMap { $0["status"] as? String } == ["Approved", "Rejected"])
+        let export = harness.root.appendingPathComponent("after.jsonl")
+        let exported = await harness.review(["--run", runId, "--export", export.path])
+        #expect(exported.status == 0)
+        #expect(try String(contentsOf: export, encoding: .utf8).split(separator: "\n").count == 2)
+    }
+
     @Test func filtersNarrowTheList() async throws {
         let (harness, runId, assignments) = try await submittedRun(2)
         _ = await harness.review(["--approve", assignments[0]])
