@@ -115,11 +115,10 @@ import Glibc
         #expect(result.standardError.contains("no AWS credentials found"), "\(result.standardError)")
     }
 
-    @Test func reportOpensInChromiumWithTheHistogram() async throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            Issue.record("chromium is missing; install Debian's chromium package to run this test")
-            return
-        }
+    @Test(.enabled(
+        if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"),
+        "needs /usr/bin/chromium from Debian's chromium package"))
+    func reportOpensInChromiumWithTheHistogram() async throws {
         let sandbox = try ToolSandbox()
         let created = try await sandbox.run("create-hits", ["--task", sandbox.taskDirectory.path, "-n", "2"])
         let runId = try #require(created.jsonLines.first?["run_id"] as? String)
