@@ -124,3 +124,77 @@ extension ServerTests {
         }
     }
 }
+
+extension ServerTests.BrowserTests {
+    @Test(.enabled(if: chromium != nil, "Chromium is missing; install Debian's chromium package to run this test"))
+    func dealOrNoDealPageShowsItemsAndSelectionControls() async throws {
+        let server = try RunningServer()
+        defer { server.stop() }
+        let task = repositoryRoot.appendingPathComponent("tasks/deal_or_no_deal")
+        let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 2,
+                                    conversations: 1, taskDirectory: task)
+        let python = try #require(pythonWithWebSockets(), "install Debian's python3-websockets")
+        let partnerAssignment = try acceptHIT(server: server.url, hitId: run.hitIds[1], workerId: "A1PARTNER")
+        let acceptance = try runProcess("/usr/bin/curl", [
+            "-sS", "-X", "POST", "--data", "hitId=\(run.hitIds[0])&workerId=A1DEALBROWSER",
+            server.url.absoluteString + "/api/accept"])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(acceptance.stdout.utf8)) as? [String: Any])
+        let taskURL = try #require(object["task_url"] as? String)
+
+        // The partner joins from a script and answers its turns.
+        let partner = BackgroundJob {
+            try runChatDriver(url: server.url, workers: [[
+                "join": joinFrame(run: run.runId, hit: run.hitIds[1], assignment: partnerAssignment,
+                                  worker: "A1PARTNER"),
+                "say": ["Hello, what do you need?", "Sounds fair."]]], timeout: 60, frameTimeout: 20)
+        }
+        let config: [String: Any] = [
+            "steps": [
+                ["wait": "document.querySelectorAll('#deal-panel .deal-item').length === 3"],
+                ["wait": "!document.getElementById('send-button').disabled"],
+                ["run": "document.getElementById('message-input').value = 'I would like the books.';"
+                    + "document.getElementById('composer').requestSubmit();"],
+                ["wait": "document.querySelectorAll('#messages .message.own').length === 1"],
+            ],
+            "checks": [
+                "rows": "Array.from(document.querySelectorAll('#deal-panel .deal-item')).map(function (row) {"
+                    + " return row.children[0].textContent + ':' + row.children[1].textContent + ':'"
+                    + " + row.children[2].textContent; })",
+                "agreeButton": "!!document.getElementById('deal-agreed')",
+                "noAgreementButton": "!!document.getElementById('no-agreement')",
+                "inputs": "document.querySelectorAll('#deal-panel input[type=number]').length",
+                "description": "document.getElementById('task-description').textContent.includes('Negotiate a split')",
+            ],
+        ]
+        let configJSON = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+        let output = try runProcess(python, ["-c", chromiumDriverScript, Self.chromium!, taskURL, configJSON],
+                                    timeout: 90)
+        _ = try? partner.wait()
+        let result = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any],
+            "driver output: \(output.stdout) \(output.stderr)")
+        #expect(result["wait0"] as? Bool == true, "the deal panel never appeared: \(result)")
+        let rows = try #require(result["rows"] as? [String])
+        #expect(rows.map { $0.split(separator: ":").first.map(String.init) ?? "" } == ["book", "hat", "ball"])
+        #expect(result["agreeButton"] as? Bool == true)
+        #expect(result["noAgreementButton"] as? Bool == true)
+        #expect(result["inputs"] as? Int == 3)
+        #expect(result["description"] as? Bool == true)
+        #expect(result["wait3"] as? Bool == true, "the browser's message was not acknowledged: \(result)")
+
+        // The values shown are the browser worker's own values from the stored task data.
+        server.stop()
+        let store = try RunStore(stateDirectory: server.stateDirectory)
+        defer { store.close() }
+        let conversation = try #require(try store.conversations(run: run.runId).first)
+        let taskData = try #require(JSONValue.parse(conversation.taskDataJSON))
+        let agents = try store.assignments(conversation: conversation.id)
+        let browserRole = try #require(agents.first { $0.workerId == "A1DEALBROWSER" }?.agentId)
+        guard case .array(let values)? = taskData["values"]?[browserRole] else {
+            Issue.record("no values for \(browserRole) in \(taskData.jsonText)")
+            return
+        }
+        #expect(rows.map { String($0.split(separator: ":").last ?? "") } == values.map { String($0.intValue ?? -1) })
+    }
+}

@@ -72,11 +72,13 @@ struct DriverWorker: @unchecked Sendable {
     var messages: [[String: Any]] { frames.filter { $0["type"] as? String == "message" } }
 }
 
-func runChatDriver(url: URL, workers: [[String: Any]], timeout: Double = 90) throws -> [DriverWorker] {
+func runChatDriver(url: URL, workers: [[String: Any]], timeout: Double = 90, frameTimeout: Double = 30) throws
+    -> [DriverWorker]
+{
     guard let python = pythonWithWebSockets() else {
         throw ChatServerError("no python3 with the websockets package; install Debian's python3-websockets")
     }
-    let config: [String: Any] = ["url": webSocketURL(url), "workers": workers]
+    let config: [String: Any] = ["url": webSocketURL(url), "workers": workers, "timeout": frameTimeout]
     let json = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
     let output = try runProcess(python, ["-c", chatDriverScript, json], timeout: timeout)
     guard let object = try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any],

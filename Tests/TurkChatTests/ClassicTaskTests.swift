@@ -253,7 +253,7 @@ extension ServerTests {
             defer { server.stop() }
             let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
             let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1RETURNS")
-            let probe = Task.detached {
+            let probe = BackgroundJob {
                 try runWebSocketProbe([
                     ["connect": webSocketURL(server.url)],
                     ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: "A1RETURNS")],
@@ -267,7 +267,7 @@ extension ServerTests {
                 "--data", "{\"assignment_id\":\"\(assignment)\",\"worker_id\":\"A1RETURNS\"}",
                 server.url.absoluteString + "/api/return"])
             #expect(returned.stdout.contains(assignment))
-            let result = try await probe.value
+            let result = try probe.wait()
             let inactive = try #require(result.frames.last { $0["command"] as? String == "inactive" })
             #expect((inactive["text"] as? String)?.contains("You returned this HIT") == true)
             #expect(result.closeCode(conn: 0) == 4011)

@@ -58,7 +58,7 @@ extension ServerTests {
             let server = try RunningServer()
             let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
             let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1STOPPING")
-            let probe = Task.detached {
+            let probe = BackgroundJob {
                 try runWebSocketProbe([
                     ["connect": webSocketURL(server.url)],
                     ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: "A1STOPPING")],
@@ -69,7 +69,7 @@ extension ServerTests {
             try await Task.sleep(for: .seconds(2))
             server.stop()
             #expect(server.hasFinished)
-            let result = try await probe.value
+            let result = try probe.wait()
             #expect(result.closeCode(conn: 0) == 1001)
             #expect(result.frames.contains { ($0["text"] as? String)?.contains("restarting") == true })
         }

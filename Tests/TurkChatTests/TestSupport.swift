@@ -133,3 +133,32 @@ func runProcess(
 final class DataBox: Sendable {
     let data = Mutex(Data())
 }
+
+/// Work on a thread of its own. Tests use it instead of `Task.detached` for blocking work (running a client
+/// process), so the blocking never occupies Swift's small shared task pool that the server's own tasks need.
+final class BackgroundJob<Value: Sendable>: Sendable {
+    private final class Box: Sendable {
+        let result = Mutex<Result<Value, any Error>?>(nil)
+    }
+
+    private let box = Box()
+
+    init(_ body: @escaping @Sendable () throws -> Value) {
+        let box = self.box
+        let thread = Thread {
+            let outcome = Result { try body() }
+            box.result.withLock { $0 = outcome }
+        }
+        thread.start()
+    }
+
+    /// Waits for the result, up to `timeout` seconds.
+    func wait(timeout: Double = 120) throws -> Value {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let outcome = box.result.withLock({ $0 }) { return try outcome.get() }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw ChatServerError("background job did not finish within \(timeout) seconds")
+    }
+}

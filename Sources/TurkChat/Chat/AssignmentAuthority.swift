@@ -12,14 +12,16 @@ enum AuthorityVerdict: Sendable, Equatable {
 /// On the local target the local marketplace knows every assignment, so the check is exact. On sandbox and live
 /// serve-chat cannot ask MTurk who accepted an assignment before it is submitted, so it trusts the parameters that
 /// MTurk put in the page URL; the engine then binds the assignment to the first worker id it sees.
+///
+/// `verify` may block (the local marketplace reads SQLite), so the engine calls it on a background queue.
 protocol AssignmentAuthority: Sendable {
-    func verify(runId: String, hitId: String, assignmentId: String, workerId: String) async -> AuthorityVerdict
+    func verify(runId: String, hitId: String, assignmentId: String, workerId: String) -> AuthorityVerdict
 }
 
 /// The authority for sandbox and live: every well-formed join is allowed here, and the engine's binding check
 /// rejects a second worker on an assignment that another worker still holds.
 struct TrustingAuthority: AssignmentAuthority {
-    func verify(runId: String, hitId: String, assignmentId: String, workerId: String) async -> AuthorityVerdict {
+    func verify(runId: String, hitId: String, assignmentId: String, workerId: String) -> AuthorityVerdict {
         .allowed
     }
 }

@@ -143,14 +143,17 @@ final class ChatEngine {
         let socketID = socket.id
         let runId = run.id
         pendingJoins[socketID] = (socket, run)
-        Task {
-            let verdict = await authority.verify(runId: request.runId, hitId: request.hitId,
-                                                 assignmentId: request.assignmentId, workerId: request.workerId)
+        authorityQueue.async {
+            let verdict = authority.verify(runId: request.runId, hitId: request.hitId,
+                                           assignmentId: request.assignmentId, workerId: request.workerId)
             inbox.post { core in core.engine.authorized(socket: socketID, request, run: runId, verdict) }
         }
     }
 
     private var pendingJoins: [UInt64: (socket: WebSocket, run: RunRuntime)] = [:]
+    /// Runs authority checks, which may block on the local marketplace's file, off the service thread and off
+    /// Swift's shared task pool.
+    private let authorityQueue = DispatchQueue(label: "turkchat.authority", attributes: .concurrent)
 
     func authorized(socket socketID: UInt64, _ request: JoinRequest, run runId: String, _ verdict: AuthorityVerdict) {
         guard let (socket, run) = pendingJoins.removeValue(forKey: socketID), !socket.isClosed else { return }

@@ -476,7 +476,7 @@ func describe(_ error: any Error) -> String {
 struct LocalAuthority: AssignmentAuthority {
     let marketplace: LocalMarketplace
 
-    func verify(runId: String, hitId: String, assignmentId: String, workerId: String) async -> AuthorityVerdict {
+    func verify(runId: String, hitId: String, assignmentId: String, workerId: String) -> AuthorityVerdict {
         let holder: WorkerAssignment?
         do {
             holder = try marketplace.workerAssignment(assignmentId: assignmentId, workerId: workerId)
