@@ -21,7 +21,7 @@ struct TestRun {
 /// Creates a run in the run store and its HITs in the local marketplace, pointing at `serverURL`.
 func makeRun(
     stateDirectory: StateDirectory, serverURL: URL, hits: Int, conversations: Int? = nil,
-    taskDirectory: URL = qaTaskDirectory
+    taskDirectory: URL = qaTaskDirectory, configure: (inout RunConfig) -> Void = { _ in }
 ) async throws -> TestRun {
     let store = try RunStore(stateDirectory: stateDirectory)
     defer { store.close() }
@@ -30,10 +30,11 @@ func makeRun(
     let task = try TaskDefinition.load(directory: taskDirectory)
     let runId = RunStore.newRunID(at: Date())
     let externalURL = serverURL.absoluteString + "/chat?run=" + runId
-    let config = RunConfig(
+    var config = RunConfig(
         conversations: conversations ?? hits, agentIds: task.agentIds, totalHITs: hits, title: task.title,
         description: task.description, keywords: task.keywords, reward: task.reward, lifetimeSeconds: 3600,
         assignmentDurationSeconds: 1800, autoApprovalDelaySeconds: 3600, externalURL: externalURL)
+    configure(&config)
     let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
     try store.createRun(RunRecord(
         id: runId, taskName: task.name, taskDirectory: task.directory.path, taskKind: task.kind, target: .local,

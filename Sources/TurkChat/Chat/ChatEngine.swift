@@ -168,12 +168,16 @@ final class ChatEngine {
             return
         }
         let taskName = run.task.definition.name
+        let runId = run.id
         storeWriter.perform({ store in
             JoinLookup(
                 hitRun: try store.hitEntry(hitId: request.hitId)?.runId,
                 holders: try store.assignments(id: request.assignmentId),
                 activeAssignments: try store.activeAssignments(workerId: request.workerId),
-                completedInTask: try store.completedAssignments(workerId: request.workerId, task: taskName))
+                completedInTask: try store.completedAssignments(workerId: request.workerId, task: taskName),
+                standing: WorkerStanding(
+                    completedInRun: try store.completedAssignments(workerId: request.workerId, run: runId),
+                    workingSecondsToday: try store.workingSeconds(workerId: request.workerId, day: Date())))
         }) { [weak self] result in
             self?.lookedUp(socket, request, run, result)
         }
@@ -184,6 +188,7 @@ final class ChatEngine {
         var holders: [AssignmentRecord]
         var activeAssignments: Int
         var completedInTask: Int
+        var standing: WorkerStanding
     }
 
     private func lookedUp(_ socket: WebSocket, _ request: JoinRequest, _ run: RunRuntime,
@@ -247,6 +252,10 @@ final class ChatEngine {
         if !run.isAcceptingWorkers {
             session.status = .expired
             session.lastCommand = inactiveFrame(text: InactiveText.notAccepting, showDone: false)
+        } else if let refusal = WorkerLimits.refusal(config: run.config, standing: lookup.standing) {
+            session.status = .expired
+            session.lastCommand = inactiveFrame(text: refusal, showDone: false)
+            logger.info("turned a worker away by the run's worker limits", session.metadata)
         } else if allowed > 0 && lookup.activeAssignments >= allowed {
             session.status = .expired
             session.lastCommand = inactiveFrame(
@@ -550,6 +559,11 @@ final class ChatEngine {
         let (defaultText, showDone) = InactiveText.forStatus(status)
         session.deliver(inactiveFrame(text: text ?? defaultText, showDone: showDone), remember: true)
         logger.info("assignment status changed", session.metadata.merging(["status": status.rawValue]) { a, _ in a })
+        switch status {
+        case .done: applyLimitsAfterCompletion(session)
+        case .disconnect: applyLimitsAfterDisconnect(session)
+        default: break
+        }
     }
 
     /// Takes a worker out of the run (disconnect, timeout or return) and ends their conversation for the others.
