@@ -3,7 +3,8 @@ import Testing
 @testable import TurkChat
 
 @Suite struct SQuADDatasetTests {
-    let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    /// Real SQuAD files kept for these tests, each with its provenance and license.
+    let sharedData = repositoryRoot.appendingPathComponent("Tests/Fixtures")
 
     func write(_ text: String) throws -> URL {
         let url = try makeTemporaryDirectory().appendingPathComponent("squad.json")
@@ -22,7 +23,7 @@ import Testing
 
     @Test func version2FileLoads() throws {
         let file = sharedData.appendingPathComponent("squad-v2-haystack-small/small.json")
-        try #require(FileManager.default.fileExists(atPath: file.path), "shared data missing at \(file.path)")
+        try #require(FileManager.default.fileExists(atPath: file.path), "test fixture missing at \(file.path)")
         let dataset = try SQuADDataset.load(file: file)
         #expect(dataset.version == "v2.0")
         #expect(dataset.paragraphs.count == 87)
@@ -31,7 +32,7 @@ import Testing
 
     @Test func flatLayoutIsRejected() throws {
         let file = sharedData.appendingPathComponent("squad-hf-flat-sample/sample.json")
-        try #require(FileManager.default.fileExists(atPath: file.path), "shared data missing at \(file.path)")
+        try #require(FileManager.default.fileExists(atPath: file.path), "test fixture missing at \(file.path)")
         let error = #expect(throws: SQuADError.self) { try SQuADDataset.load(file: file) }
         #expect(error?.location == "data[0]")
         #expect(error?.description.contains("flat layout") == true)
