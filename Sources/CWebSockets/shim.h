@@ -1,3 +1,5 @@
+// uv.h comes first: libwebsockets.h declares its libuv helpers (lws_uv_getloop) only when libuv's header is in.
+#include <uv.h>
 #include <libwebsockets.h>
 #include <malloc.h>
 

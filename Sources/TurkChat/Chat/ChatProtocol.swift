@@ -162,7 +162,12 @@ struct ServerFrame: Encodable {
     }
 
     var data: Data {
-        Data(JSONValue.object(fields.merging(["type": .string(type)]) { first, _ in first }).jsonText.utf8)
+        var object = fields
+        object["type"] = .string(type)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        JSONValue.object(object).write(to: &bytes)
+        return Data(bytes)
     }
 
     static func error(code: String, message: String, clientId: String? = nil) -> ServerFrame {

@@ -105,6 +105,17 @@ final class LWSTransport {
         info.alpn = UnsafePointer(cString("http/1.1"))
         info.server_string = UnsafePointer(cString("turkchat"))
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8) | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+        // libuv's loop waits with epoll, whose cost per wake-up does not grow with the number of open sockets as
+        // lws's own poll() loop does. `run(until:)` turns the loop one iteration at a time to check for a stop.
+        if useLibuv {
+            let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
+            uv_loop_init(loop)
+            uvLoop = loop
+            foreignLoops = .allocate(capacity: 1)
+            foreignLoops!.pointee = UnsafeMutableRawPointer(loop)
+            info.foreign_loops = foreignLoops
+            info.options |= UInt64(LWS_SERVER_OPTION_LIBUV)
+        }
         if options.host == "::" || options.host.contains(":") {
             info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
         }
@@ -146,11 +157,31 @@ final class LWSTransport {
         scheduleTimerWakeup()
     }
 
-    /// Services the network until `requestStop` (or the waker) stops the loop.
+    /// Whether the transport runs on libuv's loop (`TURKCHAT_EVENT_LOOP=libuv`) instead of lws's poll() loop.
+    ///
+    /// NOTE: with libuv, lws 4.1.6 drops the close frame of a close that the server starts from a write callback,
+    /// so clients see 1006 instead of codes such as 4010 and 4011; the poll() loop stays the default until that is
+    /// solved.
+    let useLibuv = ProcessInfo.processInfo.environment["TURKCHAT_EVENT_LOOP"] == "libuv"
+
+    /// The libuv loop that lws runs on, owned here (lws calls it a foreign loop).
+    private var uvLoop: UnsafeMutablePointer<uv_loop_t>?
+    private var foreignLoops: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+
+    /// Turns the event loop once: waits for events (or a wake-up) and handles them.
+    private func serviceOnce(_ context: OpaquePointer) -> Bool {
+        if let uvLoop {
+            uv_run(uvLoop, UV_RUN_ONCE)
+            return true
+        }
+        return lws_service(context, 0) >= 0
+    }
+
+    /// Services the network until `shouldStop` returns true; `stop` wakes the loop so it checks.
     func run(until shouldStop: () -> Bool) {
         guard let context else { return }
         while !shouldStop() {
-            if lws_service(context, 0) < 0 { break }
+            if !serviceOnce(context) { break }
         }
     }
 
@@ -160,7 +191,7 @@ final class LWSTransport {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline && !done() {
             waker.wake()
-            if lws_service(context, 0) < 0 { break }
+            if !serviceOnce(context) { break }
         }
     }
 
@@ -173,6 +204,18 @@ final class LWSTransport {
             stopping = true
             lws_context_destroy(context)
             self.context = nil
+        }
+        if let uvLoop {
+            // lws closes its libuv handles asynchronously; let the loop finish those closes before closing it.
+            var turns = 0
+            while uv_run(uvLoop, UV_RUN_NOWAIT) != 0 && turns < 10_000 { turns += 1 }
+            uv_loop_close(uvLoop)
+            uvLoop.deallocate()
+            self.uvLoop = nil
+        }
+        if let foreignLoops {
+            foreignLoops.deallocate()
+            self.foreignLoops = nil
         }
         if let box = timerBox {
             box.deallocate()
@@ -738,9 +781,15 @@ final class Inbox<Target>: Sendable {
         self.waker = waker
     }
 
+    /// Queues a job and wakes the service thread, unless jobs were already waiting (the wake-up for those has
+    /// not been handled yet and will take this job too).
     func post(_ job: @escaping Job) {
-        jobs.withLock { $0.append(job) }
-        waker.wake()
+        let wasEmpty = jobs.withLock { jobs in
+            let empty = jobs.isEmpty
+            jobs.append(job)
+            return empty
+        }
+        if wasEmpty { waker.wake() }
     }
 
     func take() -> [Job] {

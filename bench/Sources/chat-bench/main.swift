@@ -1,0 +1,601 @@
+// chat-bench: drives N simulated workers through real WebSocket connections to a serve-chat process on the local
+// target (accept, join, chat in pairs), and reports connections held, messages per second, relay latency from
+// one worker to its partner, server CPU per message and server memory per connected worker.
+//
+// The client side is libwebsockets' client on one thread, with no JSON library on the hot path (frames are
+// matched by their compact, sorted-key form), so the generator costs a small share of the CPU the server uses.
+
+import CWebSocketsBench
+import Foundation
+import TurkLocal
+import TurkModel
+import TurkStore
+
+// MARK: - Options
+
+struct Options {
+    var serveChat = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/release/serve-chat").path
+    var workers = 1000
+    /// Messages per second over all conversations; 0 sends as fast as the turns allow.
+    var rate = 2000.0
+    var duration = 20.0
+    var warmup = 3.0
+    var connectBatch = 200
+    var stateDirectory: String?
+
+    static let usage = """
+        usage: chat-bench [--serve-chat PATH] [--workers N] [--rate MSG_PER_S] [--duration S] [--warmup S]
+                          [--connect-batch N] [--state-dir DIR]
+        Starts serve-chat from PATH (default: ../.build/release/serve-chat) on 127.0.0.1, creates a run with one HIT
+        per worker in a fresh state directory, connects N workers (an even number) in pairs and lets each pair take
+        turns at the given total message rate. Prints the measurements at the end.
+        """
+
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var index = 0
+        func value() -> String {
+            index += 1
+            guard index < arguments.count else { fail("missing value for \(arguments[index - 1])\n\(usage)") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--serve-chat": options.serveChat = value()
+            case "--workers": options.workers = Int(value()) ?? -1
+            case "--rate": options.rate = Double(value()) ?? -1
+            case "--duration": options.duration = Double(value()) ?? -1
+            case "--warmup": options.warmup = Double(value()) ?? -1
+            case "--connect-batch": options.connectBatch = Int(value()) ?? -1
+            case "--state-dir": options.stateDirectory = value()
+            case "-h", "--help":
+                print(usage)
+                exit(0)
+            default: fail("unknown option \(arguments[index])\n\(usage)")
+            }
+            index += 1
+        }
+        guard options.workers >= 2, options.workers % 2 == 0 else { fail("--workers must be an even number of 2 or more") }
+        guard options.rate >= 0, options.duration > 0, options.warmup >= 0, options.connectBatch > 0 else {
+            fail("--rate, --duration, --warmup and --connect-batch must be positive numbers")
+        }
+        return options
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("chat-bench: error: \(message)\n".utf8))
+    exit(1)
+}
+
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("chat-bench: \(message)\n".utf8))
+}
+
+func monotonicNanoseconds() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+}
+
+// MARK: - Process statistics
+
+/// CPU seconds (user and system) and resident memory of a process, from /proc.
+struct ProcessSample {
+    var cpuSeconds: Double
+    var residentKiB: Int
+
+    static func read(pid: Int32) -> ProcessSample {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var cpu = 0.0
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")") {
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // After the command name: state is field 3, utime field 14 and stime field 15 of the whole line.
+            if fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) {
+                cpu = (user + system) / ticks
+            }
+        }
+        var rss = 0
+        if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
+            for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+                rss = Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+            }
+        }
+        return ProcessSample(cpuSeconds: cpu, residentKiB: rss)
+    }
+}
+
+// MARK: - Set-up
+
+struct Seat {
+    var runId: String
+    var hitId: String
+    var assignmentId: String
+    var workerId: String
+}
+
+/// Starts serve-chat and returns the process and its port.
+func startServer(_ options: Options, stateDirectory: URL, taskDirectory: URL) -> (Process, Int) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: options.serveChat)
+    process.arguments = ["--state-dir", stateDirectory.path, "--port", "0", "--json", "--task", taskDirectory.path]
+    let output = Pipe()
+    process.standardOutput = output
+    let logFile = stateDirectory.appendingPathComponent("serve-chat.log")
+    FileManager.default.createFile(atPath: logFile.path, contents: nil)
+    process.standardError = try? FileHandle(forWritingTo: logFile)
+    do {
+        try process.run()
+    } catch {
+        fail("cannot start \(options.serveChat): \(error); build it with 'swift build -c release --product serve-chat'")
+    }
+    var line = Data()
+    while true {
+        let byte = output.fileHandleForReading.readData(ofLength: 1)
+        if byte.isEmpty || byte == Data([10]) { break }
+        line.append(byte)
+    }
+    guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
+          let url = (object["url"] as? String).flatMap(URL.init(string:)), let port = url.port
+    else { fail("serve-chat printed no URL; see \(logFile.path)") }
+    return (process, port)
+}
+
+/// Creates the run with one HIT per worker and accepts each HIT for a new worker.
+func createRun(_ options: Options, stateDirectory: StateDirectory, taskDirectory: URL, port: Int) async throws
+    -> [Seat]
+{
+    let store = try RunStore(stateDirectory: stateDirectory)
+    defer { store.close() }
+    let marketplace = try LocalMarketplace(stateDirectory: stateDirectory, environment: [:])
+    defer { marketplace.close() }
+    let runId = RunStore.newRunID(at: Date())
+    let externalURL = "http://127.0.0.1:\(port)/chat?run=\(runId)"
+    let config = RunConfig(
+        conversations: options.workers / 2, agentIds: ["mturk_agent_1", "mturk_agent_2"], totalHITs: options.workers,
+        title: "Benchmark chat", description: "Load test", reward: "0.01", lifetimeSeconds: 86_400,
+        assignmentDurationSeconds: 86_400, autoApprovalDelaySeconds: 86_400, externalURL: externalURL)
+    try store.createRun(RunRecord(
+        id: runId, taskName: "bench_chat", taskDirectory: taskDirectory.path, taskKind: "multi_agent_dialog",
+        target: .local, serverURL: "http://127.0.0.1:\(port)", reward: USD(cents: 1),
+        configJSON: String(decoding: try JSONEncoder().encode(config), as: UTF8.self), createdAt: Date(),
+        status: .active))
+    let hitType = try await marketplace.createHITType(CreateHITTypeRequest(
+        autoApprovalDelayInSeconds: 86_400, assignmentDurationInSeconds: 86_400, reward: "0.01",
+        title: "Benchmark chat", description: "Load test"))
+    var seats: [Seat] = []
+    for index in 1...options.workers {
+        let token = RequestToken.derive(prefix: "bench", [runId, String(index)])
+        _ = try store.reserveHIT(run: runId, seq: index, token: token)
+        let hit = try await marketplace.createHITWithHITType(CreateHITWithHITTypeRequest(
+            hitTypeId: hitType.hitTypeId!, maxAssignments: 1, lifetimeInSeconds: 86_400,
+            question: ExternalQuestion(externalURL: externalURL).xml, uniqueRequestToken: token))
+        let hitId = hit.hit!.hitId!
+        try store.markHITCreated(run: runId, seq: index, hitId: hitId)
+        let workerId = "A" + String(format: "%013d", index)
+        let assignment = try marketplace.acceptHIT(hitId: hitId, workerId: workerId)
+        seats.append(Seat(runId: runId, hitId: hitId, assignmentId: assignment.assignmentId, workerId: workerId))
+    }
+    return seats
+}
+
+// MARK: - Client
+
+/// One simulated worker's connection.
+final class Worker {
+    let index: Int
+    let seat: Seat
+    var wsi: OpaquePointer?
+    var outgoing: [[UInt8]] = []
+    var receiveBuffer: [UInt8] = []
+    var paired = false
+    var closed = false
+    var partner: Worker?
+    var sent = 0
+
+    init(index: Int, seat: Seat) {
+        self.index = index
+        self.seat = seat
+    }
+}
+
+/// The load generator: one lws client context serviced on the main thread.
+final class Bench {
+    let options: Options
+    let port: Int
+    var context: OpaquePointer?
+    var workers: [Worker] = []
+    var nextToConnect = 0
+    var connecting = 0
+    var established = 0
+    var failures = 0
+    var pairedCount = 0
+    var pairedAt: UInt64 = 0
+    var connectStarted: UInt64 = 0
+    var measuring = false
+    var sending = false
+    var messagesInWindow = 0
+    var latencies: [UInt64] = []
+    /// Send times by worker index, kept in a heap by time.
+    var dueSends: [(time: UInt64, worker: Int)] = []
+    /// The next time each pair may send, for pacing.
+    var pairNextSend: [Int: UInt64] = [:]
+    let pre = Int(cwsb_pre())
+    var writeBuffer: UnsafeMutablePointer<UInt8>
+    var timer: UnsafeMutableRawPointer?
+    var host: UnsafeMutablePointer<CChar>
+    var path: UnsafeMutablePointer<CChar>
+    var address: UnsafeMutablePointer<CChar>
+    var protocolName: UnsafeMutablePointer<CChar>
+
+    init(options: Options, port: Int, seats: [Seat]) {
+        self.options = options
+        self.port = port
+        workers = seats.enumerated().map { Worker(index: $0.offset, seat: $0.element) }
+        writeBuffer = .allocate(capacity: Int(cwsb_pre()) + 4096)
+        host = strdup("127.0.0.1:\(port)")
+        path = strdup("/ws")
+        address = strdup("127.0.0.1")
+        protocolName = strdup("bench")
+    }
+
+    /// Nanoseconds between a pair's messages for the requested total rate.
+    var pairInterval: UInt64 {
+        options.rate > 0 ? UInt64(Double(options.workers / 2) / options.rate * 1_000_000_000) : 0
+    }
+
+    func start() {
+        lws_set_log_level(Int32(LLL_ERR), nil)
+        let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
+        protocols[0] = lws_protocols(name: protocolName, callback: benchCallback, per_session_data_size: 0,
+                                     rx_buffer_size: 4096, id: 0, user: nil, tx_packet_size: 0)
+        protocols[1] = lws_protocols(name: nil, callback: nil, per_session_data_size: 0, rx_buffer_size: 0, id: 0,
+                                     user: nil, tx_packet_size: 0)
+        var info = lws_context_creation_info()
+        info.port = -1
+        info.protocols = UnsafePointer(protocols)
+        info.user = Unmanaged.passUnretained(self).toOpaque()
+        info.timeout_secs = 60
+        info.connect_timeout_secs = 30
+        guard let context = lws_create_context(&info) else { fail("cannot create the lws client context") }
+        self.context = context
+        let box = UnsafeMutableRawPointer.allocate(
+            byteCount: MemoryLayout<lws_sorted_usec_list_t>.stride + 8, alignment: 16)
+        box.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<lws_sorted_usec_list_t>.stride)
+        box.storeBytes(of: Unmanaged.passUnretained(self).toOpaque(),
+                       toByteOffset: MemoryLayout<lws_sorted_usec_list_t>.stride, as: UnsafeMutableRawPointer.self)
+        timer = box
+        connectStarted = monotonicNanoseconds()
+        armTimer()
+        pumpConnections()
+    }
+
+    /// Arms the timer for the earliest due send, or in 50 ms when none is due; every wake-up costs a poll() over
+    /// all connections, so the generator wakes only when it has something to do.
+    func armTimer() {
+        guard let context, let timer else { return }
+        let now = monotonicNanoseconds()
+        let next = dueSends.first.map { $0.time > now ? ($0.time - now) / 1000 : 0 } ?? 50_000
+        lws_sul_schedule(context, 0, timer.assumingMemoryBound(to: lws_sorted_usec_list_t.self), benchTimer,
+                         lws_usec_t(max(1, min(next, 50_000))))
+    }
+
+    func pumpConnections() {
+        while connecting < options.connectBatch && nextToConnect < workers.count {
+            let worker = workers[nextToConnect]
+            nextToConnect += 1
+            connecting += 1
+            var info = lws_client_connect_info()
+            info.context = context
+            info.address = UnsafePointer(address)
+            info.port = Int32(port)
+            info.path = UnsafePointer(path)
+            info.host = UnsafePointer(host)
+            info.origin = UnsafePointer(host)
+            info.ietf_version_or_minus_one = -1
+            info.local_protocol_name = UnsafePointer(protocolName)
+            info.userdata = Unmanaged.passUnretained(worker).toOpaque()
+            if lws_client_connect_via_info(&info) == nil {
+                connecting -= 1
+                failures += 1
+            }
+        }
+    }
+
+    func send(_ worker: Worker, _ text: String) {
+        worker.outgoing.append(Array(text.utf8))
+        if let wsi = worker.wsi { lws_callback_on_writable(wsi) }
+    }
+
+    // MARK: Events
+
+    func established(_ worker: Worker, _ wsi: OpaquePointer) {
+        worker.wsi = wsi
+        connecting -= 1
+        established += 1
+        let seat = worker.seat
+        send(worker, "{\"type\":\"join\",\"run\":\"\(seat.runId)\",\"hit\":\"\(seat.hitId)\",\"assignment\":\""
+             + "\(seat.assignmentId)\",\"worker\":\"\(seat.workerId)\",\"conversation\":null,\"last_seq\":0}")
+        pumpConnections()
+    }
+
+    func received(_ worker: Worker, _ frame: [UInt8]) {
+        if contains(frame, #""command":"send_message""#) {
+            scheduleSend(worker)
+        } else if contains(frame, #""type":"message""#) && contains(frame, #""own":false"#) {
+            if let sentAt = number(after: #""text":"t="#, in: frame), measuring {
+                let now = monotonicNanoseconds()
+                if now > sentAt { latencies.append(now - sentAt) }
+                messagesInWindow += 1
+            }
+        } else if contains(frame, #""command":"change_conversation""#) && !worker.paired {
+            worker.paired = true
+            pairedCount += 1
+            if pairedCount == workers.count { pairedAt = monotonicNanoseconds() }
+        } else if contains(frame, #""type":"ping""#) {
+            return
+        }
+    }
+
+    func scheduleSend(_ worker: Worker) {
+        let pair = worker.index / 2
+        let now = monotonicNanoseconds()
+        let due = max(now, pairNextSend[pair] ?? now)
+        pairNextSend[pair] = due + pairInterval
+        let earliest = dueSends.first?.time
+        pushDue((due, worker.index))
+        if earliest == nil || due < earliest! { armTimer() }
+    }
+
+    func timerFired() {
+        let now = monotonicNanoseconds()
+        while let first = dueSends.first, first.time <= now {
+            popDue()
+            let worker = workers[first.worker]
+            guard sending, !worker.closed else {
+                // Not sending yet: try again shortly, so pairs start together when measuring begins.
+                if !worker.closed { pushDue((now + 5_000_000, first.worker)) }
+                break
+            }
+            worker.sent += 1
+            send(worker, "{\"type\":\"message\",\"client_id\":\"\(worker.sent)\",\"text\":\"t=\(monotonicNanoseconds())\"}")
+        }
+        armTimer()
+    }
+
+    func write(_ worker: Worker, _ wsi: OpaquePointer) -> Int32 {
+        while !worker.outgoing.isEmpty {
+            let bytes = worker.outgoing.removeFirst()
+            bytes.withUnsafeBufferPointer { buffer in
+                (writeBuffer + pre).update(from: buffer.baseAddress!, count: buffer.count)
+            }
+            if lws_write(wsi, writeBuffer + pre, bytes.count, LWS_WRITE_TEXT) < bytes.count { return -1 }
+            if lws_send_pipe_choked(wsi) != 0 { break }
+        }
+        if !worker.outgoing.isEmpty { lws_callback_on_writable(wsi) }
+        return 0
+    }
+
+    // MARK: Heap
+
+    func pushDue(_ entry: (time: UInt64, worker: Int)) {
+        dueSends.append(entry)
+        var index = dueSends.count - 1
+        while index > 0 {
+            let parent = (index - 1) / 2
+            guard dueSends[index].time < dueSends[parent].time else { break }
+            dueSends.swapAt(index, parent)
+            index = parent
+        }
+    }
+
+    func popDue() {
+        dueSends.swapAt(0, dueSends.count - 1)
+        dueSends.removeLast()
+        var index = 0
+        while true {
+            let left = 2 * index + 1
+            let right = left + 1
+            var smallest = index
+            if left < dueSends.count && dueSends[left].time < dueSends[smallest].time { smallest = left }
+            if right < dueSends.count && dueSends[right].time < dueSends[smallest].time { smallest = right }
+            guard smallest != index else { break }
+            dueSends.swapAt(index, smallest)
+            index = smallest
+        }
+    }
+
+    // MARK: Running
+
+    func service(until deadline: UInt64, or condition: () -> Bool = { false }) {
+        while monotonicNanoseconds() < deadline && !condition() {
+            if lws_service(context, 0) < 0 { break }
+        }
+    }
+
+    /// Sends a ping on every connection, so the server's heartbeat timeout does not close idle workers.
+    func pingAll() {
+        for worker in workers where !worker.closed && worker.wsi != nil {
+            send(worker, "{\"type\":\"ping\"}")
+        }
+    }
+}
+
+private func contains(_ frame: [UInt8], _ needle: String) -> Bool {
+    let pattern = Array(needle.utf8)
+    guard frame.count >= pattern.count else { return false }
+    var index = 0
+    let last = frame.count - pattern.count
+    while index <= last {
+        if frame[index] == pattern[0] {
+            var match = true
+            for offset in 1..<pattern.count where frame[index + offset] != pattern[offset] {
+                match = false
+                break
+            }
+            if match { return true }
+        }
+        index += 1
+    }
+    return false
+}
+
+private func number(after needle: String, in frame: [UInt8]) -> UInt64? {
+    let pattern = Array(needle.utf8)
+    guard frame.count > pattern.count else { return nil }
+    for start in 0...(frame.count - pattern.count) where frame[start] == pattern[0] {
+        guard Array(frame[start..<(start + pattern.count)]) == pattern else { continue }
+        var value: UInt64 = 0
+        var index = start + pattern.count
+        while index < frame.count, (48...57).contains(frame[index]) {
+            value = value * 10 + UInt64(frame[index] - 48)
+            index += 1
+        }
+        return value
+    }
+    return nil
+}
+
+private func benchCallback(
+    _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ input: UnsafeMutableRawPointer?, _ length: Int
+) -> Int32 {
+    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else { return 0 }
+    let bench = Unmanaged<Bench>.fromOpaque(owner).takeUnretainedValue()
+    guard let user else { return 0 }
+    let worker = Unmanaged<Worker>.fromOpaque(user).takeUnretainedValue()
+    switch reason {
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        bench.established(worker, wsi)
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        if let input, length > 0 {
+            worker.receiveBuffer.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
+        }
+        if lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0 {
+            let frame = worker.receiveBuffer
+            worker.receiveBuffer.removeAll(keepingCapacity: true)
+            bench.received(worker, frame)
+        }
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return bench.write(worker, wsi)
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if worker.wsi == nil {
+            bench.connecting -= 1
+            bench.failures += 1
+            bench.pumpConnections()
+        }
+        worker.closed = true
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        worker.closed = true
+    default:
+        break
+    }
+    return 0
+}
+
+private func benchTimer(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
+    guard let sul else { return }
+    let owner = UnsafeMutableRawPointer(sul).load(
+        fromByteOffset: MemoryLayout<lws_sorted_usec_list_t>.stride, as: UnsafeMutableRawPointer.self)
+    Unmanaged<Bench>.fromOpaque(owner).takeUnretainedValue().timerFired()
+}
+
+// MARK: - Main
+
+func percentile(_ sorted: [UInt64], _ fraction: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let index = min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)
+    return Double(sorted[max(0, index)]) / 1_000_000
+}
+
+func raiseFileLimit() {
+    var limit = rlimit()
+    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = limit.rlim_max
+    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+raiseFileLimit()
+let stateURL = URL(fileURLWithPath: options.stateDirectory
+    ?? NSTemporaryDirectory() + "chat-bench-\(UUID().uuidString.prefix(8))")
+try? FileManager.default.createDirectory(at: stateURL, withIntermediateDirectories: true)
+let taskDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("task/bench_chat")
+
+let (server, port) = startServer(options, stateDirectory: stateURL, taskDirectory: taskDirectory)
+log("serve-chat pid \(server.processIdentifier) on port \(port); state in \(stateURL.path)")
+let setupStart = Date()
+let seats = try await createRun(options, stateDirectory: StateDirectory(url: stateURL), taskDirectory: taskDirectory,
+                                port: port)
+log("created and accepted \(seats.count) HITs in \(String(format: "%.1f", Date().timeIntervalSince(setupStart))) s")
+
+let idle = ProcessSample.read(pid: server.processIdentifier)
+let bench = Bench(options: options, port: port, seats: seats)
+bench.start()
+let connectDeadline = monotonicNanoseconds() + 300_000_000_000
+var lastPing = monotonicNanoseconds()
+while monotonicNanoseconds() < connectDeadline && bench.pairedCount + bench.failures < seats.count {
+    bench.service(until: monotonicNanoseconds() + 1_000_000_000) { bench.pairedCount + bench.failures >= seats.count }
+    if monotonicNanoseconds() - lastPing > 5_000_000_000 {
+        bench.pingAll()
+        lastPing = monotonicNanoseconds()
+    }
+}
+let connectSeconds = Double(monotonicNanoseconds() - bench.connectStarted) / 1e9
+// Let the server settle before sampling its memory.
+bench.service(until: monotonicNanoseconds() + 1_000_000_000)
+let connected = ProcessSample.read(pid: server.processIdentifier)
+log("\(bench.established) connected, \(bench.pairedCount) paired, \(bench.failures) failed in "
+    + String(format: "%.1f", connectSeconds) + " s")
+
+bench.sending = true
+bench.service(until: monotonicNanoseconds() + UInt64(options.warmup * 1e9))
+bench.measuring = true
+bench.messagesInWindow = 0
+bench.latencies.removeAll(keepingCapacity: true)
+let serverBefore = ProcessSample.read(pid: server.processIdentifier)
+let benchBefore = ProcessSample.read(pid: getpid())
+let windowStart = monotonicNanoseconds()
+let windowEnd = windowStart + UInt64(options.duration * 1e9)
+while monotonicNanoseconds() < windowEnd {
+    bench.service(until: min(windowEnd, monotonicNanoseconds() + 5_000_000_000))
+    bench.pingAll()
+}
+bench.measuring = false
+let windowSeconds = Double(monotonicNanoseconds() - windowStart) / 1e9
+let serverAfter = ProcessSample.read(pid: server.processIdentifier)
+let benchAfter = ProcessSample.read(pid: getpid())
+let held = bench.workers.filter { !$0.closed && $0.wsi != nil }.count
+bench.sending = false
+
+server.terminate()
+server.waitUntilExit()
+
+let sorted = bench.latencies.sorted()
+let messages = bench.messagesInWindow
+let serverCPU = serverAfter.cpuSeconds - serverBefore.cpuSeconds
+let benchCPU = benchAfter.cpuSeconds - benchBefore.cpuSeconds
+let perWorkerKiB = Double(connected.residentKiB - idle.residentKiB) / Double(max(1, bench.pairedCount))
+let report: [(String, String)] = [
+    ("workers", "\(options.workers)"),
+    ("connected and paired", "\(bench.pairedCount) in \(String(format: "%.1f", connectSeconds)) s"),
+    ("connections held at the end", "\(held)"),
+    ("target rate", options.rate > 0 ? "\(Int(options.rate)) msg/s" : "as fast as turns allow"),
+    ("relayed messages", "\(messages) in \(String(format: "%.1f", windowSeconds)) s = "
+        + String(format: "%.0f", Double(messages) / windowSeconds) + " msg/s"),
+    ("relay latency p50", String(format: "%.2f ms", percentile(sorted, 0.50))),
+    ("relay latency p99", String(format: "%.2f ms", percentile(sorted, 0.99))),
+    ("relay latency max", String(format: "%.2f ms", percentile(sorted, 1.0))),
+    ("serve-chat CPU per message", String(format: "%.1f µs", serverCPU / Double(max(1, messages)) * 1e6)
+        + String(format: " (%.2f CPU-s in the window)", serverCPU)),
+    ("chat-bench CPU in the window", String(format: "%.2f CPU-s", benchCPU)),
+    ("serve-chat memory", "\(idle.residentKiB / 1024) MiB idle, \(connected.residentKiB / 1024) MiB with all "
+        + "workers connected"),
+    ("memory per connected worker", String(format: "%.1f KiB", perWorkerKiB)),
+]
+for (name, value) in report {
+    print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value)
+}
