@@ -5,7 +5,7 @@ It does what a person does in the browser, over the same network interfaces: lis
 (GET /api/hits), accept one (POST /api/accept), join the chat over a real WebSocket at /ws, answer
 each prompt, and submit through /mturk/externalSubmit. It prints one JSON object with what happened.
 
-Answers come from --say, in order. Without --say, the worker answers the QA task by itself: with --squad
+Replies come from --say, in order. Without --say, the worker does the QA task by itself: with --squad
 it uses the SQuAD file's own question and answer for the paragraph shown; otherwise it asks
 what the paragraph says about the article's subject, and answers with the paragraph's first sentence.
 
@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 
 class WorkerError(Exception):
-    """A step that failed, with a sentence that says which and why."""
+    """A step that failed, with a sentence that names the step and the cause."""
 
 
 def log(message):

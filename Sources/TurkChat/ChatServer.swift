@@ -4,7 +4,7 @@ import Synchronization
 import TurkModel
 import TurkStore
 
-/// What serve-chat listens on, where it keeps state and which parts it serves.
+/// The settings of a serve-chat instance: the address it listens on, its state directory and the parts it serves.
 public struct ChatServerConfiguration: Sendable {
     /// Address to bind. The default serves this machine only.
     public var host: String = "127.0.0.1"
@@ -18,21 +18,23 @@ public struct ChatServerConfiguration: Sendable {
     /// The URL workers use to reach this server when it differs from the bound address (a proxy or a public
     /// host name). Reported instead of the bound URL.
     public var publicURL: URL?
-    /// Folders searched for task directories after the run's own task directory and the shipped `tasks/`.
+    /// Task directories, or folders of task directories, searched by task name when a run's stored task directory
+    /// is missing. The shipped `tasks/` folder is searched after these.
     public var extraTaskDirectories: [URL] = []
-    /// Serve the worker site (HIT list, accept, externalSubmit). Only on the local target.
+    /// Whether to serve the worker site (HIT list, accept, externalSubmit). Only on the local target.
     public var workerSiteEnabled: Bool = true
-    /// Serve the local marketplace over MTurk's JSON wire protocol at `POST /`. Only on the local target.
+    /// Whether to serve the local marketplace over MTurk's JSON wire protocol at `POST /`. Only on the local
+    /// target.
     public var wireEndpointEnabled: Bool = true
     public var limits = ServerLimits()
     public var logger: ChatLogger = .standardError(prefix: "serve-chat")
-    /// Stop on SIGINT and SIGTERM. Tests that run several servers in one process turn this off.
+    /// Whether to stop on SIGINT and SIGTERM. Tests that run several servers in one process turn this off.
     public var handlesSignals: Bool = true
     /// The marketplace for sandbox and live, built by the command from the credentials. The local target opens
     /// the local marketplace in the state directory and ignores this.
     public var remoteMarketplace: (any Marketplace)?
-    /// The terminal of the person who runs serve-chat, for tasks with a local human agent; nil when serve-chat
-    /// runs without one (such a task's conversations then fail with a clear reason).
+    /// The terminal of the person who runs serve-chat, for tasks with a local human agent. Without one, the
+    /// conversations of such a task fail with a reason that says so.
     public var console: ChatConsole?
 
     public init(stateDirectory: StateDirectory) {

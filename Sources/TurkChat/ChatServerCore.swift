@@ -94,7 +94,7 @@ final class ChatServerCore: TransportHandler {
         return URL(string: "\(scheme)://\(host):\(transport.boundPort)")!
     }
 
-    /// Where the local worker site's pages submit (`turkSubmitTo`): this server.
+    /// The base URL that the local worker site's pages submit to (`turkSubmitTo`): this server.
     var submitBaseURL: String {
         var text = reportedURL.absoluteString
         while text.hasSuffix("/") { text.removeLast() }

@@ -72,7 +72,7 @@ extension ServerTests {
         }
 
         @Test(.enabled(if: chromium != nil, "Chromium is missing; install Debian's chromium package to run this test"))
-        func chatPageSendsMessageAndShowsMarkupAsText() async throws {
+        func chatPageShowsMarkupAsText() async throws {
             let server = try RunningServer()
             defer { server.stop() }
             let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
@@ -127,7 +127,7 @@ extension ServerTests {
 
 extension ServerTests.BrowserTests {
     @Test(.enabled(if: chromium != nil, "Chromium is missing; install Debian's chromium package to run this test"))
-    func dealOrNoDealPageShowsItemsAndSelectionControls() async throws {
+    func dealPageShowsItemControls() async throws {
         let server = try RunningServer()
         defer { server.stop() }
         let task = repositoryRoot.appendingPathComponent("tasks/deal_or_no_deal")
@@ -142,7 +142,7 @@ extension ServerTests.BrowserTests {
             try JSONSerialization.jsonObject(with: Data(acceptance.stdout.utf8)) as? [String: Any])
         let taskURL = try #require(object["task_url"] as? String)
 
-        // The partner joins from a script and answers its turns.
+        // The partner joins from a script and takes its turns.
         let partner = BackgroundJob {
             try runChatDriver(url: server.url, workers: [[
                 "join": joinFrame(run: run.runId, hit: run.hitIds[1], assignment: partnerAssignment,

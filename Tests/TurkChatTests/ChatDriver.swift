@@ -1,11 +1,11 @@
 import Foundation
 @testable import TurkChat
 
-/// Several scripted workers in one Python process (`websockets`), each on its own WebSocket, answering
-/// `send_message` commands from a list of texts. For Deal or No Deal a worker with `"select": [...]` sends that
-/// many of each item as its selection after its first message (`"take_all_but_last": true` takes every item but
-/// the last kind, `"take_last": true` only the last kind). A worker with `"leave_after": n` closes its socket for
-/// good after n acknowledged messages. Each worker stops at an `inactive` command.
+/// Several scripted workers in one Python process (`websockets`), each on its own WebSocket, replying to
+/// `send_message` commands with texts from a list. For Deal or No Deal, a worker with `"take_all_but_last": true`
+/// selects every item but the last kind after its first message, and one with `"take_last": true` only the last
+/// kind. A worker with `"leave_after": n` closes its socket for good after n acknowledged messages. Each worker
+/// stops at an `inactive` command.
 let chatDriverScript = #"""
 import asyncio, json, sys
 import websockets

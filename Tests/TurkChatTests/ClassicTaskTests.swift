@@ -272,7 +272,7 @@ extension ServerTests {
             #expect((inactive["text"] as? String)?.contains("You returned this HIT") == true)
             #expect(result.closeCode(conn: 0) == 4011)
 
-            // Joining again is refused: the local marketplace knows the assignment was returned.
+            // Joining again is rejected, because the local marketplace records the return.
             let again = try runWebSocketProbe([
                 ["connect": webSocketURL(server.url)],
                 ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: "A1RETURNS")],

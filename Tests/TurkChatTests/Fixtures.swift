@@ -58,7 +58,7 @@ func makeRun(
     return TestRun(runId: runId, hitIds: hitIds)
 }
 
-/// The Python interpreter that has the `websockets` package: Debian's first, then the one on PATH.
+/// Returns a Python interpreter that has the `websockets` package: Debian's first, then /usr/local's.
 func pythonWithWebSockets() -> String? {
     for candidate in ["/usr/bin/python3", "/usr/local/bin/python3"] {
         guard FileManager.default.isExecutableFile(atPath: candidate),

@@ -60,8 +60,8 @@ async def main():
 asyncio.run(main())
 """#
 
-/// What the probe saw. It holds decoded JSON (strings, numbers, arrays, dictionaries) that nothing mutates after
-/// creation, so it may cross tasks.
+/// What the probe saw: decoded JSON (strings, numbers, arrays, dictionaries) that nothing mutates after creation,
+/// so it may cross tasks.
 struct ProbeResult: @unchecked Sendable {
     var frames: [[String: Any]]
     var closes: [String: [String: Any]]

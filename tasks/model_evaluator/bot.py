@@ -3,7 +3,7 @@
 
 It loads the Reddit context and response pairs once and serves every conversation from the same memory. To
 reply to a context, it picks the stored pair whose context shares the most words with it (never the pair the
-context came from) and answers with that pair's response.
+context came from) and replies with that pair's response.
 
 Messages from serve-chat (one JSON object per line):
   {"type": "observe", "conversation": "c...", "agent_id": "Model", "message": {"id": "...", "text": "...", ...}}

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// A child process that speaks JSON Lines on its stdin and stdout: a bot that answers in conversations, or an
+/// A child process that speaks JSON Lines on its stdin and stdout: a bot that takes part in conversations, or an
 /// external world that runs a task's rules. docs/agent-protocol.md describes the messages.
 ///
 /// One process may serve many conversations at once; every line names its conversation. The process is started
@@ -16,7 +16,7 @@ final class AgentProcess {
     let name: String
     let command: [String]
     let workingDirectory: URL
-    /// Seconds the process has to answer an `act` or a world event before it counts as hung.
+    /// Seconds the process has to reply to an `act` or a world's `start` before it counts as hung.
     let timeoutSeconds: Double
     private unowned let core: ChatServerCore
     private var process: Process?
@@ -25,7 +25,7 @@ final class AgentProcess {
     private(set) var isFailed = false
     /// Handlers of the conversations this process serves, by conversation id.
     private var handlers: [String: AgentProcessClient] = [:]
-    /// Timers of requests that wait for an answer, by conversation id.
+    /// Timers of requests that wait for a reply, by conversation id.
     private var deadlines: [String: UInt64] = [:]
 
     /// Largest line a process may write; a longer one counts as garbage.
@@ -215,11 +215,11 @@ final class AgentProcess {
     }
 }
 
-/// What an agent process serves in one conversation: a bot agent or an external world.
+/// The side of one conversation that an agent process serves: a bot agent or an external world.
 protocol AgentProcessClient: AnyObject {
     /// Handles one message from the process for this conversation. Throws for a message that breaks the protocol.
     func handle(_ message: [String: JSONValue], from process: AgentProcess) throws
-    /// The process failed; end the conversation.
+    /// Ends the conversation because the process failed.
     func processFailed(reason: String)
 }
 

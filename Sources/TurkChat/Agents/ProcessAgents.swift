@@ -1,7 +1,7 @@
 import Foundation
 
-/// How a task names a program: its command line, whether each conversation gets a process of its own, and how
-/// long the program may take to answer.
+/// A program that a task names: its command line, whether each conversation gets a process of its own, and how
+/// long the program may take to reply.
 struct ProgramSpec: Sendable, Equatable {
     var agentId: String
     var command: [String]
@@ -171,8 +171,8 @@ final class ExternalWorld: ConversationWorld, AgentProcessClient {
     }
 }
 
-/// A stored message as agent processes see it: the sender's agent id as `id`, the text, `episode_done`, the
-/// sequence number, and the task fields at the top level.
+/// Returns a stored message as agent processes receive it: the sender's agent id as `id`, the text,
+/// `episode_done`, the sequence number, and the task fields at the top level.
 func agentMessage(_ message: ChatMessage) -> JSONValue {
     var object: [String: JSONValue] = message.data ?? [:]
     object["id"] = .string(message.senderAgentId)

@@ -279,8 +279,8 @@ enum ChatAssets {
     sendMessage(text);
   });
 
-  // The interface for a task's own script (html/task.js): it sees every frame and may send a message when the
-  // conversation waits for this worker.
+  // The interface for a task's own script (html/task.js): it receives every frame and may send a message when
+  // the conversation waits for this worker.
   window.turkchat = {
     onFrame: function (listener) {
       listeners.push(listener);

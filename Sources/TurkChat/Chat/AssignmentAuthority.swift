@@ -3,13 +3,13 @@ import Foundation
 /// The outcome of checking that a worker holds an assignment.
 enum AuthorityVerdict: Sendable, Equatable {
     case allowed
-    /// The socket is closed with `code`; `reason` says why in one sentence.
+    /// The socket is closed with `code`, and `reason` gives the cause in one sentence.
     case rejected(code: UInt16, reason: String)
 }
 
 /// Decides whether the worker in a `join` message holds the assignment.
 ///
-/// On the local target the local marketplace knows every assignment, so the check is exact. On sandbox and live
+/// On the local target the local marketplace records every assignment, so the check is exact. On sandbox and live
 /// serve-chat cannot ask MTurk who accepted an assignment before it is submitted, so it trusts the parameters that
 /// MTurk put in the page URL; the engine then binds the assignment to the first worker id it sees.
 ///

@@ -217,7 +217,7 @@ final class ChatEngine {
             return
         }
         if let holder = lookup.holders.first(where: { $0.workerId != request.workerId && $0.status.isActive }) {
-            logger.warning("rejected a second worker on an assignment another worker holds",
+            logger.warning("rejected a join for an assignment that another worker holds",
                            ["assignment": request.assignmentId, "worker": request.workerId,
                             "holder": holder.workerId])
             rejectJoin(socket, code: CloseCode.forbidden,
@@ -499,7 +499,7 @@ final class ChatEngine {
         run.task.definition.settings["system_name"]?.stringValue ?? "System"
     }
 
-    /// Puts a new worker through onboarding: a one-member conversation whose world asks for one message.
+    /// Starts onboarding for a new worker: a one-member conversation whose world requests one message.
     private func startOnboarding(_ session: WorkerSession) {
         let run = session.run
         let id = "o" + RunStore.newConversationID(at: Date()).dropFirst()
@@ -598,8 +598,8 @@ final class ChatEngine {
 
     /// Forgets a conversation that ended, once none of its workers needs it for a reconnect.
     func conversationEnded(_ conversation: Conversation) {
-        // Workers in a final status still see their conversation's messages when they reconnect, so the
-        // conversation stays reachable through their sessions; only the index by id is dropped.
+        // Workers in a final status still get their conversation's messages when they reconnect, so the
+        // conversation stays reachable through their sessions. Only the index by id is dropped.
         conversations[conversation.id] = nil
     }
 

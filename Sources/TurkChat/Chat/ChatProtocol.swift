@@ -23,7 +23,7 @@ enum CloseCode {
     static let replaced: UInt16 = 4009
     /// No frame arrived within the heartbeat timeout.
     static let heartbeatTimeout: UInt16 = 4010
-    /// The assignment is over (submitted, returned, expired or disconnected); the last command says why.
+    /// The assignment is over (submitted, returned, expired or disconnected). The last command gives the reason.
     static let inactive: UInt16 = 4011
 }
 
@@ -70,7 +70,7 @@ enum ClientMessage {
     }
 }
 
-/// A client frame that cannot be used; the server answers with an error frame carrying `code`.
+/// A client frame that cannot be used. The server replies with an error frame that carries `code`.
 struct ClientMessageError: Error {
     var code: String
     var message: String
@@ -142,7 +142,7 @@ func isWorkerIDForm(_ text: String) -> Bool {
     text.utf8.first == UInt8(ascii: "A") && (2...64).contains(text.utf8.count) && isEntityID(text)
 }
 
-/// The run store's run id form: letters, digits, `-` and `_`, 1 to 64 characters.
+/// Returns whether `text` has the run store's run id form: letters, digits, `-` and `_`, 1 to 64 characters.
 func isRunID(_ text: String) -> Bool {
     (1...64).contains(text.utf8.count)
         && text.utf8.allSatisfy { byte in
@@ -187,6 +187,6 @@ enum ChatCommand: String {
     case inactive
     /// The worker moved to another conversation (waiting room, onboarding or a task conversation).
     case changeConversation = "change_conversation"
-    /// Disable the input box; the text says what the page waits for.
+    /// Disable the input box and show the text, which names what the page waits for.
     case wait
 }

@@ -59,7 +59,7 @@ struct ChatMessage {
                   clientId: extra?["client_id"]?.stringValue)
     }
 
-    /// The frame that shows this message to `viewer`.
+    /// Returns the frame that shows this message to `viewer`.
     func frame(conversationId: String, viewer: WorkerSession) -> ServerFrame {
         var fields: [String: JSONValue] = [
             "conversation": .string(conversationId), "seq": .number(Double(seq)), "id": .string(messageId),
@@ -76,8 +76,8 @@ struct ChatMessage {
 /// One conversation: its members, its stored messages, its world, and an outbox that keeps deliveries in order.
 ///
 /// Every message goes to the run store first. Its outbox entry becomes ready when the store returns the message's
-/// sequence number; entries are delivered strictly in order, so a command the world issued after a message never
-/// overtakes that message, even while the message is still being written.
+/// sequence number. Entries are delivered strictly in order, so a command that the world issued after a message
+/// never overtakes that message, even while the message is still being written.
 final class Conversation {
     let id: String
     let run: RunRuntime
@@ -129,7 +129,7 @@ final class Conversation {
         for message in messages { seqByMessageId[message.messageId] = message.seq }
     }
 
-    /// The sequence number of a stored message id, or nil.
+    /// Returns the sequence number of a stored message id, or nil.
     func storedSeq(messageId: String) -> Int? { seqByMessageId[messageId] }
 
     /// Messages that `session` can see with a sequence number above `seq`, in order.
@@ -152,8 +152,8 @@ final class Conversation {
         }
     }
 
-    /// Asks an agent for its next message: enables a worker's input and starts the idle timer, or asks a
-    /// program agent to act.
+    /// Requests an agent's next message: enables a worker's input and starts the idle timer, or tells a program
+    /// agent to act.
     func requestMessage(from agentId: String) {
         enqueueReady { [unowned self] in
             if let agent = self.programAgents[agentId] {

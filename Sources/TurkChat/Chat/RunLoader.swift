@@ -2,7 +2,7 @@ import Foundation
 import TurkModel
 import TurkStore
 
-/// Why a run cannot be served.
+/// The reason a run cannot be served.
 struct RunLoadError: Error, Sendable {
     var message: String
     /// True when the run id is unknown, as opposed to a run whose task or data is broken.
@@ -107,8 +107,8 @@ final class RunLoader {
         return LoadedRun(record: record, config: config, task: prepared, conversationsCounted: counted)
     }
 
-    /// The run's task directory: the stored path when it still exists, else a folder of the task's name in the
-    /// search paths (the repository was moved, or serve-chat runs on another machine).
+    /// Returns the run's task directory: the stored path when it still exists, else a folder of the task's name in
+    /// the search paths (the repository was moved, or serve-chat runs on another machine).
     static func resolveTaskDirectory(_ record: RunRecord, searchPaths: [URL]) throws -> URL {
         let stored = URL(fileURLWithPath: record.taskDirectory)
         if FileManager.default.fileExists(atPath: stored.appendingPathComponent(TaskDefinition.fileName).path) {

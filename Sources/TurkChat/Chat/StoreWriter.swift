@@ -43,7 +43,7 @@ final class StoreWriter {
         completions.removeValue(forKey: token)?(result)
     }
 
-    /// Runs `work` on the store queue and logs a failure; for writes whose result nobody waits for.
+    /// Runs `work` on the store queue and logs a failure, for writes whose result no caller waits for.
     func write(_ what: String, logger: ChatLogger, _ work: @escaping @Sendable (RunStore) throws -> Void) {
         let store = self.store
         queue.async {

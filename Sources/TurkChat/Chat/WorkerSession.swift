@@ -83,7 +83,7 @@ final class RunRuntime {
     }
 }
 
-/// The text a page shows when its assignment is over, by status. `showDone` says whether the worker may submit.
+/// The text a page shows when its assignment is over, by status. `showDone` is true when the worker may submit.
 enum InactiveText {
     static func forStatus(_ status: AssignmentLifecycle) -> (text: String, showDone: Bool) {
         switch status {

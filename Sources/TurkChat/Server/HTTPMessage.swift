@@ -31,11 +31,11 @@ struct HTTPRequest: Sendable {
         return query
     }
 
-    /// The header `name` (lower-case), or nil.
+    /// Returns the header `name` (lower-case), or nil.
     func header(_ name: String) -> String? { headers[name] }
 }
 
-/// An error a route returns to the client: an HTTP status and a sentence that says what was wrong.
+/// An error a route returns to the client: an HTTP status and a sentence that describes the problem.
 struct HTTPError: Error, Sendable {
     var status: Int
     var message: String
@@ -70,13 +70,13 @@ struct HTTPResponse: Sendable {
         return HTTPResponse(status: status, contentType: "application/json", body: body)
     }
 
-    /// A `303 See Other` to `location`, which the browser follows with a GET.
+    /// Returns a `303 See Other` to `location`, which the browser follows with a GET.
     static func redirect(to location: String) -> HTTPResponse {
         HTTPResponse(status: 303, contentType: "text/plain; charset=utf-8", headers: [("location", location)],
                      body: Data("See \(location)\n".utf8))
     }
 
-    /// A JSON error body `{"error": {"status": ..., "message": ...}}` for the `/api` routes.
+    /// Returns a JSON error body `{"error": {"status": ..., "message": ...}}` for the `/api` routes.
     static func jsonError(_ error: HTTPError) -> HTTPResponse {
         .json(["error": JSONErrorBody(status: error.status, message: error.message)], status: error.status)
     }
@@ -143,7 +143,7 @@ func htmlEscape(_ text: String) -> String {
     return out
 }
 
-/// The reason phrase for the status codes serve-chat sends.
+/// Returns the reason phrase for the status codes serve-chat sends.
 func httpReasonPhrase(_ status: Int) -> String {
     switch status {
     case 200: return "OK"

@@ -4,13 +4,13 @@ import Synchronization
 
 /// Receives the transport's events. Every method runs on the service thread.
 protocol TransportHandler: AnyObject {
-    /// A complete HTTP request (body included). Call `transport.respond` now or later, on the service thread.
+    /// Handles a complete HTTP request, body included. Call `transport.respond` now or later, on the service thread.
     func handleHTTP(_ request: HTTPRequest)
-    /// A WebSocket upgrade finished.
+    /// Handles a finished WebSocket upgrade.
     func webSocketOpened(_ socket: WebSocket)
-    /// A complete text message arrived on a WebSocket.
+    /// Handles a complete text message from a WebSocket.
     func webSocketReceived(_ socket: WebSocket, text: String)
-    /// A WebSocket closed, for any reason. The socket must not be used afterwards.
+    /// Handles a WebSocket that closed for any reason. The socket must not be used afterwards.
     func webSocketClosed(_ socket: WebSocket)
     /// Jobs posted from other threads are waiting in the inbox.
     func inboxReady()
@@ -159,9 +159,8 @@ final class LWSTransport {
 
     /// Whether the transport runs on libuv's loop (`TURKCHAT_EVENT_LOOP=libuv`) instead of lws's poll() loop.
     ///
-    /// NOTE: with libuv, lws 4.1.6 drops the close frame of a close that the server starts from a write callback,
-    /// so clients see 1006 instead of codes such as 4010 and 4011; the poll() loop stays the default until that is
-    /// solved.
+    /// NOTE: with libuv, lws 4.1.6 drops the close frame of a close that the server starts from a write callback.
+    /// Clients then see 1006 instead of codes such as 4010 and 4011, so the poll() loop stays the default.
     let useLibuv = ProcessInfo.processInfo.environment["TURKCHAT_EVENT_LOOP"] == "libuv"
 
     /// The libuv loop that lws runs on, owned here (lws calls it a foreign loop).
@@ -523,7 +522,7 @@ final class LWSTransport {
         return map
     }()
 
-    /// Any request header by lower-case name: a token lws knows, else a custom header.
+    /// Returns a request header by lower-case name: a token that lws parses, else a custom header.
     private func headerNamed(_ wsi: OpaquePointer, _ lowerCaseName: String) -> String? {
         if let token = tokensByName[lowerCaseName] { return header(wsi, token) }
         return customHeader(wsi, lowerCaseName)
@@ -540,7 +539,7 @@ final class LWSTransport {
         return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The query parameters, decoded by lws (it splits on `&` and decodes `%XX` and `+`).
+    /// Returns the query parameters as lws decoded them: split on `&`, with `%XX` and `+` decoded.
     func queryArguments(_ wsi: OpaquePointer) -> [(name: String, value: String)] {
         var arguments: [(String, String)] = []
         var index: Int32 = 0
@@ -686,7 +685,7 @@ final class HTTPConnectionState {
     }
 }
 
-/// One open WebSocket. Lives on the service thread; `send` queues a text frame and asks lws for a write slot.
+/// One open WebSocket, used on the service thread only. `send` queues a text frame and requests a write slot.
 final class WebSocket {
     let id: UInt64
     fileprivate let wsi: OpaquePointer
@@ -872,7 +871,7 @@ func monotonicSeconds() -> Double {
 
 // MARK: - C callbacks
 
-/// The one lws protocol callback. It finds the transport through the context's user pointer.
+/// Dispatches every lws callback to the transport, found through the context's user pointer.
 private func lwsCallback(
     _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
     _ input: UnsafeMutableRawPointer?, _ length: Int
@@ -884,7 +883,7 @@ private func lwsCallback(
     return transport.callback(wsi, reason, input, length)
 }
 
-/// The lws timer callback. The transport pointer is stored right after the timer struct.
+/// Runs the transport's due timers; the transport pointer is stored right after the timer struct.
 private func lwsTimerCallback(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
     guard let sul else { return }
     let owner = UnsafeMutableRawPointer(sul).load(

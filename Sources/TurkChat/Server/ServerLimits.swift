@@ -3,12 +3,12 @@
 /// The defaults fit a chat task: a worker's message is a few sentences, a browser finishes its handshake within
 /// a second on a working network, and the page sends a heartbeat every 10 seconds.
 public struct ServerLimits: Sendable, Equatable {
-    /// Largest request body accepted (a form post or a wire API call); larger bodies get 413 and the connection
+    /// Maximum request body size accepted (a form post or a wire API call); larger bodies get 413 and the connection
     /// is closed. MTurk's API calls are a few KiB, so 1 MiB leaves room for a large `Question` document.
     public var maxRequestBodyBytes: Int = 1 << 20
-    /// Largest WebSocket message, after reassembling its frames. A larger one closes the socket with 1009.
+    /// Maximum WebSocket message size, after reassembling its frames. A larger one closes the socket with 1009.
     public var maxWebSocketMessageBytes: Int = 64 * 1024
-    /// Longest chat message text in Unicode scalars; longer texts get an error frame and are not stored.
+    /// Maximum chat message length in Unicode scalars; longer texts get an error frame and are not stored.
     public var maxMessageTextLength: Int = 5_000
     /// Seconds a client has to send its HTTP request headers (and to finish a TLS handshake).
     public var handshakeTimeoutSeconds: Int = 10

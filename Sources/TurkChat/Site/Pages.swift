@@ -1,7 +1,7 @@
 import Foundation
 
-/// HTML pages. Every value that came from a request, a worker or the marketplace goes through `htmlEscape`; only
-/// a task directory's own `html/` files are inserted as HTML, because the requester wrote them.
+/// HTML pages. Every value that came from a request, a worker or the marketplace goes through `htmlEscape`.
+/// Only a task directory's own `html/` files are inserted as HTML, because the requester wrote them.
 enum Pages {
     /// The parameters MTurk appends to an ExternalQuestion URL, plus the run.
     struct ChatParameters {
@@ -34,7 +34,7 @@ enum Pages {
         """
     }
 
-    /// The task page: description pane, message list, input, Done, and the form that submits to MTurk.
+    /// Renders the task page: description pane, message list, input, Done, and the form that submits to MTurk.
     static func chat(task: TaskDefinition, parameters: ChatParameters, descriptionHTML: String,
                      returnURL: String?) -> String {
         let assets = "/tasks/\(parameters.runId)/"
@@ -96,8 +96,8 @@ enum Pages {
         return document(title: task.title, body: body, bodyAttributes: attributes, header: false)
     }
 
-    /// The description pane: the task's `html/task_description.html` (or `html/cover_page.html` on preview) when
-    /// the task has one, else its description as text.
+    /// Returns the description pane: the task's `html/task_description.html` (or `html/cover_page.html` on
+    /// preview) when the task has one, else its description as text.
     static func taskDescriptionHTML(_ task: TaskDefinition, preview: Bool) -> String {
         let html = task.directory.appendingPathComponent("html")
         let names = preview ? ["cover_page.html", "task_description.html"] : ["task_description.html"]

@@ -128,7 +128,7 @@ final class WorkerSite: Sendable {
         }
     }
 
-    /// MTurk's `/mturk/externalSubmit`: marks the assignment Submitted with every other field as an answer.
+    /// Handles MTurk's `/mturk/externalSubmit`: marks the assignment Submitted with every other field as a FreeText value.
     private func externalSubmit(_ request: HTTPRequest, core: ChatServerCore) {
         let fields = request.formFields
         let marketplace = self.marketplace
@@ -294,7 +294,7 @@ final class WorkerSite: Sendable {
         return (assignmentId, workerId)
     }
 
-    /// The worker who submits: the form's `workerId` when present, else whoever holds the assignment.
+    /// Returns the submitting worker: the form's `workerId` when present, else the assignment's current holder.
     private static func submittingWorker(
         _ marketplace: LocalMarketplace, assignmentId: String, fields: [(name: String, value: String)]
     ) throws -> String {
@@ -450,7 +450,7 @@ struct APIHITList: Encodable {
     var hits: [APIHIT]
 }
 
-/// The answer of `POST /api/accept`.
+/// The response body of `POST /api/accept`.
 struct APIAcceptance: Encodable {
     var assignmentId: String
     var hitId: String
@@ -466,13 +466,13 @@ struct APIAcceptance: Encodable {
     }
 }
 
-/// The message of a marketplace error without its code, for pages.
+/// Returns a marketplace error's message without its code, for pages.
 func describe(_ error: any Error) -> String {
     if let error = error as? MTurkError { return error.message }
     return String(describing: error)
 }
 
-/// The local target's authority: the local marketplace knows who holds each assignment.
+/// The local target's authority: the local marketplace records the holder of every assignment.
 struct LocalAuthority: AssignmentAuthority {
     let marketplace: LocalMarketplace
 

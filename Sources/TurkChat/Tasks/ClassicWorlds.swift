@@ -163,8 +163,8 @@ final class MultiAgentDialogWorld: ConversationWorld {
 
 /// Deal or No Deal: two workers see the item counts and their own values, negotiate in turns, then each sends
 /// a selection of what they take (`<selection> item0=1 item1=0 item2=2`). When both have chosen, the deal is
-/// agreed if the selections add up to the counts; each worker scores the value of what they took, or 0 without
-/// agreement.
+/// agreed if the selections add up to the counts. Each worker then scores the value of what they took, and 0
+/// without agreement.
 final class DealOrNoDealWorld: ConversationWorld {
     private let taskData: JSONValue
     private var turns = 0
@@ -301,7 +301,7 @@ final class DealOrNoDealWorld: ConversationWorld {
 
 /// Qualification flow: a worker's first HIT of the task is a test of fixed addition questions with known answers;
 /// later HITs ask random ones. A worker who fails the test gets the task's qualification, which the HITs require
-/// not to exist, so they see no more of them. Answers are compared as trimmed text, so " 2 " passes for 1+1.
+/// not to exist, so they see no more of them. Replies are compared as trimmed text, so " 2 " passes for 1+1.
 final class QualificationFlowWorld: ConversationWorld {
     static let testQuestions: [(question: String, answer: String)] = [
         ("1 + 1", "2"), ("3 + 2", "5"), ("6 + 6", "12"), ("5 - 3", "2"), ("6 * 4", "24"),

@@ -96,7 +96,7 @@ public struct SQuADDataset: Sendable {
 /// A SQuAD file that cannot be used, with the file, the place in it and the reason.
 public struct SQuADError: Error, CustomStringConvertible, Sendable, Equatable {
     public var file: String
-    /// Where in the JSON the problem is, such as `data[3].paragraphs[2]`; nil for the whole file.
+    /// The place of the problem in the JSON, such as `data[3].paragraphs[2]`; nil for the whole file.
     public var location: String?
     public var message: String
 
@@ -106,7 +106,7 @@ public struct SQuADError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
-/// The parser's own words for a JSON syntax error, which on Linux include the line and column.
+/// Returns the parser's own description of a JSON syntax error, which on Linux includes the line and column.
 private func jsonErrorText(_ error: any Error) -> String {
     let nsError = error as NSError
     if let detail = nsError.userInfo["NSDebugDescription"] as? String { return detail }

@@ -92,7 +92,7 @@ public struct NegotiationContexts: Sendable {
         return NegotiationContexts(contexts: contexts)
     }
 
-    /// The stored task data of one game: the counts, and each agent's values by agent id.
+    /// Returns the stored task data of one game: the counts, and each agent's values by agent id.
     static func taskData(_ context: Context, agentIds: [String]) -> JSONValue {
         var values: [String: JSONValue] = [:]
         for (index, agentId) in agentIds.enumerated() where index < context.values.count {

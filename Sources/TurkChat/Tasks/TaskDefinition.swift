@@ -35,7 +35,7 @@ public struct TaskDefinition: Sendable, Equatable {
     public var assignmentDurationSeconds: Int
     public var lifetimeSeconds: Int
     public var autoApprovalDelaySeconds: Int
-    /// Which conversation engine runs the task, such as `qa_data_collection`.
+    /// The task kind, which selects the conversation world, such as `qa_data_collection`.
     public var kind: String
     /// The task's data file, absolute, if the task has one.
     public var dataFile: URL?

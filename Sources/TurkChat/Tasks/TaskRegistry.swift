@@ -15,7 +15,7 @@ protocol ConversationWorld: AnyObject {
 }
 
 /// An agent that is not a worker: a bot process or the person at serve-chat's terminal. Runs on the service
-/// thread; a slow agent answers later through `Conversation.acceptAgentMessage`.
+/// thread; a slow agent replies later through `Conversation.acceptAgentMessage`.
 protocol ProgramAgent: AnyObject {
     var agentId: String { get }
     /// Shows the agent a stored message it may see.

@@ -1,6 +1,6 @@
 // chat-bench: drives N simulated workers through real WebSocket connections to a serve-chat process on the local
-// target (accept, join, chat in pairs), and reports connections held, messages per second, relay latency from
-// one worker to its partner, server CPU per message and server memory per connected worker.
+// target (accept, join, chat in pairs). It reports connections held, messages per second, relay latency from one
+// worker to its partner, server CPU per message and server memory per connected worker.
 //
 // The client side is libwebsockets' client on one thread, with no JSON library on the hot path (frames are
 // matched by their compact, sorted-key form), so the generator costs a small share of the CPU the server uses.
@@ -272,7 +272,7 @@ final class Bench {
         pumpConnections()
     }
 
-    /// Arms the timer for the earliest due send, or in 50 ms when none is due; every wake-up costs a poll() over
+    /// Arms the timer for the earliest due send, or in 50 ms when none is due. Every wake-up costs a poll() over
     /// all connections, so the generator wakes only when it has something to do.
     func armTimer() {
         guard let context, let timer else { return }
