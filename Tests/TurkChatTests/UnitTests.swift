@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+@testable import TurkChat
+
+@Suite struct JSONTextTests {
+    @Test(arguments: [
+        #"{"b":1,"a":[true,false,null],"c":"x"}"#,
+        #"[]"#, #"{}"#, #""plain""#, #"-12.5e3"#, #"0"#,
+        #"{"nested":{"deeper":[1,[2,[3]]]}}"#,
+    ])
+    func validTextRoundTrips(text: String) throws {
+        let value = try #require(JSONValue.parse(text))
+        #expect(JSONValue.parse(value.jsonText) == value)
+    }
+
+    @Test func writerSortsKeysAndEscapes() {
+        let value = JSONValue.object([
+            "z": .string("line\nbreak \"quoted\" back\\slash \u{01}"), "a": .number(3), "m": .bool(true),
+        ])
+        #expect(value.jsonText == #"{"a":3,"m":true,"z":"line\nbreak \"quoted\" back\\slash \u0001"}"#)
+    }
+
+    @Test func readerDecodesEscapesAndSurrogatePairs() throws {
+        let value = try #require(JSONValue.parse(#""tab\tquote\" slash\/ e\u00e9 smile\ud83d\ude00""#))
+        #expect(value.stringValue == "tab\tquote\" slash/ eé smile😀")
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", #"{"a" 1}"#, #"{"a":1,}"#, "tru", "01", "1.", "-", #""unterminated"#,
+        #""lone \ud800 surrogate""#, "\"raw\u{01}control\"", "[1] extra", #"{"a":1}}"#,
+    ])
+    func invalidTextIsRejected(text: String) {
+        #expect(JSONValue.parse(text) == nil)
+    }
+
+    @Test func deepNestingIsRejected() {
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(JSONValue.parse(deep) == nil)
+        let shallow = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
+        #expect(JSONValue.parse(shallow) != nil)
+    }
+}
+
+@Suite struct ClientMessageTests {
+    @Test func joinDecodes() throws {
+        let message = try ClientMessage.decode(
+            #"{"type":"join","run":"r1","hit":"3H","assignment":"3A","worker":"A1W","conversation":"c1","last_seq":4}"#)
+        guard case .join(let join) = message else {
+            Issue.record("expected a join, got \(message)")
+            return
+        }
+        #expect(join == JoinRequest(runId: "r1", hitId: "3H", assignmentId: "3A", workerId: "A1W",
+                                    conversationId: "c1", lastSeq: 4))
+        #expect(join.invalidReason() == nil)
+    }
+
+    @Test(arguments: [
+        ("not json", "invalid_json"),
+        (#"[1]"#, "invalid_json"),
+        (#"{"text":"x"}"#, "missing_type"),
+        (#"{"type":"shout"}"#, "unknown_type"),
+        (#"{"type":"message","text":"x"}"#, "invalid_message"),
+        (#"{"type":"message","client_id":"c"}"#, "invalid_message"),
+        (#"{"type":"message","client_id":"c","text":"x","data":[1]}"#, "invalid_message"),
+        (#"{"type":"join","run":"r1"}"#, "invalid_join"),
+        (#"{"type":"join","run":"r","hit":"H","assignment":"A","worker":"A1","last_seq":-1}"#, "invalid_join"),
+    ])
+    func badFrameGetsErrorCode(text: String, code: String) {
+        #expect(throws: ClientMessageError.self) { try ClientMessage.decode(text) }
+        do {
+            _ = try ClientMessage.decode(text)
+        } catch {
+            #expect(error.code == code)
+        }
+    }
+
+    @Test(arguments: [
+        (JoinRequest(runId: "r 1", hitId: "3H", assignmentId: "3A", workerId: "A1W"), "invalid run id"),
+        (JoinRequest(runId: "r1", hitId: "3h", assignmentId: "3A", workerId: "A1W"), "invalid HIT id"),
+        (JoinRequest(runId: "r1", hitId: "3H", assignmentId: "", workerId: "A1W"), "invalid assignment id"),
+        (JoinRequest(runId: "r1", hitId: "3H", assignmentId: "3A", workerId: "A1B2,A1B2"), "contains a comma"),
+        (JoinRequest(runId: "r1", hitId: "3H", assignmentId: "3A", workerId: "B1W"), "invalid worker id"),
+    ])
+    func malformedIdsAreNamed(join: JoinRequest, reason: String) {
+        #expect(join.invalidReason()?.contains(reason) == true)
+    }
+}
+
+@Suite struct HTTPHelperTests {
+    @Test func formFieldsDecodeAndKeepRepeats() {
+        let fields = parseFormEncoded("a=1&b=two+words&c=%2C%26&a=2&flag")
+        #expect(fields.map(\.name) == ["a", "b", "c", "a", "flag"])
+        #expect(fields.map(\.value) == ["1", "two words", ",&", "2", ""])
+    }
+
+    @Test func htmlEscapeCoversMarkup() {
+        #expect(htmlEscape(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+    }
+
+    @Test func repeatedQueryParameterIsRejected() {
+        let request = HTTPRequest(method: "GET", path: "/chat", query: [("workerId", "A1"), ("workerId", "A1")],
+                                  headers: [:], body: Data(), remoteAddress: "127.0.0.1", connectionID: 1)
+        #expect(throws: HTTPError.self) { _ = try request.uniqueQueryValue("workerId") }
+    }
+
+    @Test func appendingParametersUsesTheRightSeparator() {
+        #expect(WorkerSite.appending("http://h/chat?run=r1", [("hitId", "3H")]) == "http://h/chat?run=r1&hitId=3H")
+        #expect(WorkerSite.appending("http://h/chat", [("a", "x y")]) == "http://h/chat?a=x%20y")
+    }
+}
+
+@Suite struct ChatLoggerTests {
+    @Test func metadataIsSortedAndQuoted() {
+        let lines = LogCollector()
+        let logger = ChatLogger(minimumLevel: .info) { lines.append($0) }
+        logger.info("started", ["url": "http://127.0.0.1:1", "reason": "two words", "empty": ""])
+        logger.debug("hidden")
+        #expect(lines.all == [#"info: started empty="" reason="two words" url=http://127.0.0.1:1"#])
+    }
+
+    @Test func newlinesAndQuotesAreEscaped() {
+        #expect(ChatLogger.quoted("a \"b\"\nc") == #""a \"b\"\nc""#)
+    }
+
+    @Test func repeatLimiterThinsOutFloods() {
+        let limiter = RepeatLimiter(limit: 2, every: 10)
+        let logged = (1...25).compactMap { _ in limiter.count("x") }
+        #expect(logged == [1, 2, 10, 20])
+    }
+}
+
+@Suite struct TimerQueueTests {
+    @Test func timersRunInDueOrderAndCancelledOnesDoNot() {
+        let queue = TimerQueue()
+        var fired: [String] = []
+        _ = queue.add(due: 3) { fired.append("c") }
+        let cancelled = queue.add(due: 1) { fired.append("cancelled") }
+        _ = queue.add(due: 2) { fired.append("b") }
+        _ = queue.add(due: 0.5) { fired.append("a") }
+        queue.cancel(cancelled)
+        #expect(queue.nextDue == 0.5)
+        queue.runDue(now: 2.5)
+        #expect(fired == ["a", "b"])
+        #expect(queue.nextDue == 3)
+        queue.runDue(now: 10)
+        #expect(fired == ["a", "b", "c"])
+        #expect(queue.nextDue == nil)
+    }
+}
+
+@Suite struct DealSelectionTests {
+    @Test(arguments: [
+        ("<selection> item0=1 item1=0 item2=2", [1, 0, 2] as [Int]?),
+        ("  <selection> item2=3 item0=0 item1=1 ", [0, 1, 3]),
+        ("<selection> item0=1 item1=0", nil),
+        ("<selection> item0=-1 item1=0 item2=0", nil),
+        ("<selection> item0=1 item1=0 item3=0", nil),
+        ("I take the books", nil),
+    ])
+    func selectionParses(text: String, expected: [Int]?) {
+        #expect(DealOrNoDealWorld.parseSelection(text, itemCount: 3) == expected)
+    }
+}
+
+@Suite struct TaskDataFileTests {
+    let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+
+    @Test func shippedPairsLoad() throws {
+        let pairs = try DialoguePairs.load(
+            file: repositoryRoot.appendingPathComponent("tasks/model_evaluator/data/movies_2015-02-07.json"))
+        #expect(pairs.pairs.count == 421)
+        #expect(pairs.pairs.first?.id == "1-2")
+    }
+
+    @Test func concatenatedObjectsAreInvalidJSON() throws {
+        let file = sharedData.appendingPathComponent("reddit-movies-pairs/movies_2015-03-18.json")
+        try #require(FileManager.default.fileExists(atPath: file.path), "shared data missing at \(file.path)")
+        let error = #expect(throws: TaskDataError.self) { try DialoguePairs.load(file: file) }
+        #expect(error?.message.hasPrefix("invalid JSON") == true)
+    }
+
+    @Test func shippedNegotiationsLoad() throws {
+        let games = try NegotiationContexts.load(
+            file: repositoryRoot.appendingPathComponent("tasks/deal_or_no_deal/data/selfplay.txt"))
+        #expect(games.contexts.count == 4086)
+        #expect(games.contexts.first?.counts == [1, 1, 3])
+        #expect(games.contexts.first?.values == [[0, 1, 3], [1, 0, 3]])
+    }
+
+    @Test(arguments: [
+        ("1 0 1 1 3 3\n", "two lines per game"),
+        ("1 0 1 1 3 3\n1 1 1 0\n", "expected six numbers"),
+        ("1 0 1 1 3 3\n2 1 1 0 3 3\n", "item counts differ"),
+        ("", "the file is empty"),
+    ])
+    func malformedNegotiationsAreLocated(text: String, message: String) throws {
+        let file = try makeTemporaryDirectory().appendingPathComponent("selfplay.txt")
+        try Data(text.utf8).write(to: file)
+        let error = #expect(throws: TaskDataError.self) { try NegotiationContexts.load(file: file) }
+        #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+    }
+}
