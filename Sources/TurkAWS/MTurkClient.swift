@@ -9,11 +9,13 @@ public struct MTurkClientConfiguration: Sendable {
     public var credentials: AWSCredentials
     public var region: String
     public var retry: RetryPolicy
-    /// Average requests per second sent by this client; `.infinity` turns the limit off.
+    /// Average requests per second sent by this client; `.infinity` turns the limit off, and so do NaN, zero and
+    /// negative values (see `TokenBucket.init`).
     public var requestsPerSecond: Double
-    /// Requests that may go out at once before the rate applies.
+    /// Requests that may go out at once before the rate applies; the client uses at least 1.
     public var burst: Int
-    /// Seconds to wait for one response.
+    /// Seconds to wait for one response. The client reads NaN, zero or a negative value as 60 s and cuts one
+    /// longer than `maximumTimeout`.
     public var timeout: TimeInterval
     /// Whether retries and recovered duplicates are logged.
     public var verbose: Bool
@@ -40,6 +42,29 @@ public struct MTurkClientConfiguration: Sendable {
         self.timeout = timeout
         self.verbose = verbose
         self.log = log
+    }
+
+    /// The longest `timeout` the client uses: one day.
+    public static let maximumTimeout: TimeInterval = 86_400
+
+    /// Checks the settings a user may give: the rate, the burst, the timeout and the retry policy. The client
+    /// clamps values out of range instead of failing, so a tool that takes these from flags calls this first.
+    /// - Throws: `ClientSettingError` naming the first invalid setting, its value and the accepted range.
+    public func validate() throws(ClientSettingError) {
+        try TokenBucket.check(rate: requestsPerSecond, capacity: Double(burst))
+        guard timeout.isFinite, timeout > 0, timeout <= Self.maximumTimeout else {
+            throw ClientSettingError(
+                setting: "timeout", value: String(timeout),
+                accepted: "a number of seconds greater than 0 and at most \(Int(Self.maximumTimeout))")
+        }
+        _ = try RetryPolicy.checked(
+            maxAttempts: retry.maxAttempts, baseDelay: retry.baseDelay, maxDelay: retry.maxDelay,
+            maxRetryAfter: retry.maxRetryAfter)
+    }
+
+    /// The timeout the client uses for one response: `timeout` clamped as its documentation describes.
+    var effectiveTimeout: TimeInterval {
+        timeout.isNaN || timeout <= 0 ? 60 : min(timeout, Self.maximumTimeout)
     }
 
     @Sendable public static func logToStandardError(_ line: String) {
@@ -71,8 +96,8 @@ public final class MTurkClient: Marketplace {
     public init(configuration: MTurkClientConfiguration, transport: any HTTPTransport = URLSessionTransport()) {
         self.configuration = configuration
         self.transport = transport
-        let rate = configuration.requestsPerSecond > 0 ? configuration.requestsPerSecond : .infinity
-        self.limiter = TokenBucket(rate: rate, capacity: Double(max(1, configuration.burst)))
+        // The bucket reads a rate of zero or below as no limit and clamps the burst to at least 1.
+        self.limiter = TokenBucket(rate: configuration.requestsPerSecond, capacity: Double(configuration.burst))
     }
 
     // MARK: - Marketplace
@@ -191,7 +216,7 @@ public final class MTurkClient: Marketplace {
             let failure: AttemptFailure
             do {
                 let response = try await transport.send(signedRequest(operation: operation, body: body),
-                                                        timeout: configuration.timeout)
+                                                        timeout: configuration.effectiveTimeout)
                 if (200..<300).contains(response.status) {
                     return try decodeResponse(Operation.Response.self, from: response, operation: operation)
                 }

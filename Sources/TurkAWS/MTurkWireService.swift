@@ -42,7 +42,7 @@ public final class MTurkWireService: Sendable {
     ///   - credentials: the key pairs whose signatures are accepted.
     ///   - throttleFraction: the share of authenticated requests (0 to 1) rejected with `ThrottlingException`
     ///     before the operation runs, for tests of client retries. serve-chat takes it from
-    ///     `TURKCHAT_LOCAL_THROTTLE`.
+    ///     `TURKCHAT_LOCAL_THROTTLE`. A value out of range is clamped to 0...1, and NaN turns throttling off.
     ///   - random: returns numbers in 0..<1 that decide throttling; tests pass a fixed sequence.
     ///   - log: receives a line for each internal error that the service turns into a `ServiceFault`.
     public init(
@@ -51,11 +51,10 @@ public final class MTurkWireService: Sendable {
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         log: @escaping @Sendable (String) -> Void = MTurkClientConfiguration.logToStandardError
     ) {
-        precondition((0...1).contains(throttleFraction), "throttleFraction must be from 0 to 1")
         self.marketplace = marketplace
         self.credentials = Dictionary(credentials.map { ($0.accessKeyId, $0) }, uniquingKeysWith: { $1 })
         self.region = region
-        self.throttleFraction = throttleFraction
+        self.throttleFraction = throttleFraction.isNaN ? 0 : min(max(throttleFraction, 0), 1)
         self.now = now
         self.random = random
         self.log = log

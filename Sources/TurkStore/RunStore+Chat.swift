@@ -230,31 +230,44 @@ extension RunStore {
     /// with `isDuplicate` set, so a client that resends after a lost acknowledgement gets the same sequence number.
     public func appendMessage(_ message: NewMessage) throws -> AppendedMessage {
         guard !message.messageId.isEmpty else { throw RunStoreError.invalidArgument("message id must not be empty") }
-        return try database.transaction {
-            if let existing = try storedMessage(conversation: message.conversationId, messageId: message.messageId) {
-                return AppendedMessage(message: existing, isDuplicate: true)
-            }
-            guard try conversation(id: message.conversationId) != nil else {
-                throw RunStoreError.notFound(kind: "conversation", id: message.conversationId)
-            }
-            let next = try database.queryOne(
-                "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_id = ?",
-                [message.conversationId])?.int("next") ?? 1
-            let stored = MessageRecord(
-                conversationId: message.conversationId, seq: next, messageId: message.messageId,
-                senderAgentId: message.senderAgentId, workerId: message.workerId, assignmentId: message.assignmentId,
-                text: message.text, extraJSON: message.extraJSON, episodeDone: message.episodeDone,
-                createdAt: clock())
-            try database.run(
-                """
-                INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id,
-                                      text, extra_json, episode_done, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [stored.conversationId, stored.seq, stored.messageId, stored.senderAgentId, stored.workerId,
-                 stored.assignmentId, stored.text, stored.extraJSON, stored.episodeDone, stored.createdAt])
-            return AppendedMessage(message: stored, isDuplicate: false)
+        return try database.transaction { try appendInTransaction(message) }
+    }
+
+    /// Stores several messages in one transaction, in order, with the same rules as `appendMessage`.
+    ///
+    /// One commit for many messages is what lets serve-chat keep up with busy conversations. When any message
+    /// fails, nothing of the batch is stored and the error is thrown; the caller can then append one at a time.
+    public func appendMessages(_ messages: [NewMessage]) throws -> [AppendedMessage] {
+        for message in messages where message.messageId.isEmpty {
+            throw RunStoreError.invalidArgument("message id must not be empty")
         }
+        return try database.transaction { try messages.map(appendInTransaction) }
+    }
+
+    private func appendInTransaction(_ message: NewMessage) throws -> AppendedMessage {
+        if let existing = try storedMessage(conversation: message.conversationId, messageId: message.messageId) {
+            return AppendedMessage(message: existing, isDuplicate: true)
+        }
+        guard try conversation(id: message.conversationId) != nil else {
+            throw RunStoreError.notFound(kind: "conversation", id: message.conversationId)
+        }
+        let next = try database.queryOne(
+            "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_id = ?",
+            [message.conversationId])?.int("next") ?? 1
+        let stored = MessageRecord(
+            conversationId: message.conversationId, seq: next, messageId: message.messageId,
+            senderAgentId: message.senderAgentId, workerId: message.workerId, assignmentId: message.assignmentId,
+            text: message.text, extraJSON: message.extraJSON, episodeDone: message.episodeDone,
+            createdAt: clock())
+        try database.run(
+            """
+            INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id,
+                                  text, extra_json, episode_done, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [stored.conversationId, stored.seq, stored.messageId, stored.senderAgentId, stored.workerId,
+             stored.assignmentId, stored.text, stored.extraJSON, stored.episodeDone, stored.createdAt])
+        return AppendedMessage(message: stored, isDuplicate: false)
     }
 
     /// Returns a conversation's messages with a sequence number above `seq`, in order.

@@ -226,6 +226,91 @@ import TurkModel
     }
 }
 
+// MARK: - Settings out of range
+
+extension RetryPolicyTests {
+    @Test func policyClampsOutOfRangeSettings() {
+        let policy = RetryPolicy(maxAttempts: -2, baseDelay: -1, maxDelay: .nan, maxRetryAfter: .infinity)
+        #expect(policy.maxAttempts == 1)
+        #expect(policy.baseDelay == 0)
+        #expect(policy.maxDelay == 0)
+        #expect(policy.maxRetryAfter == RetryPolicy.maximumDelay)
+
+        let inverted = RetryPolicy(baseDelay: 5, maxDelay: 1)
+        #expect(inverted.maxDelay == 5)
+    }
+
+    @Test func delayStaysFiniteAfterBadAssignment() {
+        var policy = RetryPolicy()
+        policy.baseDelay = .infinity
+        policy.maxDelay = .nan
+        policy.maxRetryAfter = -.infinity
+        var generator = SystemRandomNumberGenerator()
+        for retry in [1, 2, 40, Int.max] {
+            let wait = policy.delay(beforeRetry: retry, retryAfter: .infinity, using: &generator)
+            #expect(wait.isFinite, "retry \(retry) waited \(wait)")
+            #expect((0...RetryPolicy.maximumDelay).contains(wait), "retry \(retry) waited \(wait)")
+        }
+    }
+
+    @Test(arguments: [
+        (0, 0.25, 20.0, 60.0, "maxAttempts", "invalid value 0 for maxAttempts: expected a whole number of at least 1"),
+        (3, -1.0, 20.0, 60.0, "baseDelay", "invalid value -1.0 for baseDelay: expected a number of seconds from 0 to 3600"),
+        (3, Double.nan, 20.0, 60.0, "baseDelay", "invalid value nan for baseDelay"),
+        (3, 0.25, Double.infinity, 60.0, "maxDelay", "invalid value inf for maxDelay"),
+        (3, 2.0, 1.0, 60.0, "maxDelay", "no smaller than baseDelay (2.0)"),
+        (3, 0.25, 20.0, 7_200.0, "maxRetryAfter", "invalid value 7200.0 for maxRetryAfter"),
+    ])
+    func checkedPolicyRejects(
+        maxAttempts: Int, baseDelay: Double, maxDelay: Double, maxRetryAfter: Double, setting: String, text: String
+    ) {
+        let error = #expect(throws: ClientSettingError.self) {
+            try RetryPolicy.checked(
+                maxAttempts: maxAttempts, baseDelay: baseDelay, maxDelay: maxDelay, maxRetryAfter: maxRetryAfter)
+        }
+        #expect(error?.setting == setting)
+        #expect(error?.description.contains(text) == true, "\(error?.description ?? "no error")")
+    }
+
+    @Test func checkedPolicyKeepsValidSettings() throws {
+        let policy = try RetryPolicy.checked(maxAttempts: 1, baseDelay: 0, maxDelay: 0, maxRetryAfter: 0)
+        #expect(policy == RetryPolicy(maxAttempts: 1, baseDelay: 0, maxDelay: 0, maxRetryAfter: 0))
+    }
+
+    @Test func bucketClampsOutOfRangeSettings() {
+        for rate in [0, -3, Double.nan, -Double.infinity] {
+            let bucket = TokenBucket(rate: rate, capacity: 2)
+            #expect(bucket.rate == .infinity, "rate \(rate)")
+        }
+        #expect(TokenBucket(rate: 1e-12, capacity: 1).rate == TokenBucket.minimumRate)
+        #expect(TokenBucket(rate: 5, capacity: .nan).capacity == 1)
+        #expect(TokenBucket(rate: 5, capacity: -4).capacity == 1)
+        #expect(TokenBucket(rate: 5, capacity: .infinity).capacity == TokenBucket.maximumCapacity)
+    }
+
+    @Test func slowestBucketStillReturnsAWait() async {
+        let bucket = TokenBucket(rate: 1e-300, capacity: 1)
+        let start = ContinuousClock.now
+        #expect(await bucket.reserve(at: start) == .zero)
+        #expect(await bucket.reserve(at: start) == .seconds(3_600))
+    }
+
+    @Test(arguments: [
+        (0.0, 1.0, "requestsPerSecond"), (-1.0, 1.0, "requestsPerSecond"), (Double.nan, 1.0, "requestsPerSecond"),
+        (0.0001, 1.0, "requestsPerSecond"), (3.0, 0.0, "burst"), (3.0, Double.infinity, "burst"),
+        (3.0, 2e6, "burst"),
+    ])
+    func bucketCheckRejects(rate: Double, capacity: Double, setting: String) {
+        let error = #expect(throws: ClientSettingError.self) { try TokenBucket.check(rate: rate, capacity: capacity) }
+        #expect(error?.setting == setting)
+    }
+
+    @Test func bucketCheckAcceptsNoLimit() throws {
+        try TokenBucket.check(rate: .infinity, capacity: 1)
+        try TokenBucket.check(rate: 1.0 / 3_600, capacity: 1_000_000)
+    }
+}
+
 /// Returns whether two durations differ by less than a millisecond.
 private func isClose(_ lhs: Duration, _ rhs: Duration) -> Bool {
     lhs - rhs < .milliseconds(1) && rhs - lhs < .milliseconds(1)

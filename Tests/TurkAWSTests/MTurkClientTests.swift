@@ -326,6 +326,47 @@ func operation(_ request: LoopbackRequest) -> String {
         #expect(server.requests.count == 2)
     }
 
+    @Test func configurationValidateNamesSetting() {
+        func configuration(
+            rate: Double = 3, burst: Int = 3, timeout: TimeInterval = 60, retry: RetryPolicy = RetryPolicy()
+        ) -> MTurkClientConfiguration {
+            MTurkClientConfiguration(
+                endpoint: URL(string: "http://127.0.0.1:9")!, target: .local,
+                credentials: AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: testSecret), retry: retry,
+                requestsPerSecond: rate, burst: burst, timeout: timeout)
+        }
+        var stretched = RetryPolicy()
+        stretched.maxDelay = .infinity
+        let cases: [(MTurkClientConfiguration, String)] = [
+            (configuration(rate: 0), "requestsPerSecond"),
+            (configuration(burst: 0), "burst"),
+            (configuration(timeout: .nan), "timeout"),
+            (configuration(timeout: -1), "timeout"),
+            (configuration(timeout: 1e9), "timeout"),
+            (configuration(retry: stretched), "maxDelay"),
+        ]
+        for (settings, name) in cases {
+            let error = #expect(throws: ClientSettingError.self) { try settings.validate() }
+            #expect(error?.setting == name)
+            #expect(error?.description.contains(testSecret) == false)
+        }
+        #expect(throws: Never.self) { try configuration().validate() }
+        #expect(throws: Never.self) { try configuration(rate: .infinity).validate() }
+    }
+
+    @Test func nonsenseSettingsStillSend() async throws {
+        let server = try scriptedServer([.json(200, #"{"AvailableBalance":"1.00"}"#)])
+        defer { server.stop() }
+        let configuration = MTurkClientConfiguration(
+            endpoint: server.url, target: .local,
+            credentials: AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: testSecret),
+            retry: RetryPolicy(maxAttempts: 0, baseDelay: .nan, maxDelay: -5), requestsPerSecond: .nan, burst: -7,
+            timeout: .nan, log: { _ in })
+        let balance = try await MTurkClient(configuration: configuration).getAccountBalance(GetAccountBalanceRequest())
+        #expect(balance.availableBalance == "1.00")
+        #expect(configuration.effectiveTimeout == 60)
+    }
+
     @Test func hitIdCandidatesPreferQuotedIds() {
         #expect(MTurkClient.hitIdCandidates(in: #"The HIT with ID "3ABCDEFGHIJKLMNOP" already exists. (1563311902391 s)"#)
             == ["3ABCDEFGHIJKLMNOP"])

@@ -310,6 +310,17 @@ private func errorBody(_ response: WireResponse) -> [String: String] {
         }
     }
 
+    @Test func throttleFractionOutOfRangeIsClamped() async {
+        let stub = StubMarketplace()
+        let never = makeService(stub, throttle: .nan, random: { 0 })
+        #expect(await send(never, signedRequest()).status == 200)
+        let negative = makeService(stub, throttle: -1, random: { 0 })
+        #expect(await send(negative, signedRequest()).status == 200)
+        let always = makeService(stub, throttle: 7, random: { 0.999 })
+        #expect(errorBody(await send(always, signedRequest()))["__type"] == "ThrottlingException")
+        #expect(stub.callNames == ["GetAccountBalance", "GetAccountBalance"])
+    }
+
     @Test func dictionaryHeadersAreAccepted() async {
         let request = signedRequest()
         let headers = Dictionary(request.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { "\($0),\($1)" })

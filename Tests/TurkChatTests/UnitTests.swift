@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TurkModel
+import TurkStore
 @testable import TurkChat
 
 @Suite struct JSONTextTests {
@@ -198,5 +200,38 @@ import Testing
         try Data(text.utf8).write(to: file)
         let error = #expect(throws: TaskDataError.self) { try NegotiationContexts.load(file: file) }
         #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+    }
+}
+
+@Suite struct MessageBatchTests {
+    @Test func batchStoresInOrderAndKeepsDuplicatesOnce() throws {
+        let store = try RunStore(stateDirectory: StateDirectory(url: makeTemporaryDirectory()))
+        defer { store.close() }
+        try store.createRun(RunRecord(id: "r1", taskName: "t", taskDirectory: "/t", taskKind: "qa_data_collection",
+                                      target: .local, reward: USD(cents: 1), createdAt: Date()))
+        try store.createConversation(id: "c1", run: "r1", task: "t")
+        let stored = try store.appendMessages([
+            NewMessage(conversationId: "c1", messageId: "m1", senderAgentId: "A", text: "one"),
+            NewMessage(conversationId: "c1", messageId: "m2", senderAgentId: "B", text: "two"),
+            NewMessage(conversationId: "c1", messageId: "m1", senderAgentId: "A", text: "one again"),
+        ])
+        #expect(stored.map(\.message.seq) == [1, 2, 1])
+        #expect(stored.map(\.isDuplicate) == [false, false, true])
+        #expect(try store.messages(conversation: "c1").map(\.text) == ["one", "two"])
+    }
+
+    @Test func failedBatchStoresNothing() throws {
+        let store = try RunStore(stateDirectory: StateDirectory(url: makeTemporaryDirectory()))
+        defer { store.close() }
+        try store.createRun(RunRecord(id: "r1", taskName: "t", taskDirectory: "/t", taskKind: "qa_data_collection",
+                                      target: .local, reward: USD(cents: 1), createdAt: Date()))
+        try store.createConversation(id: "c1", run: "r1", task: "t")
+        #expect(throws: RunStoreError.self) {
+            _ = try store.appendMessages([
+                NewMessage(conversationId: "c1", messageId: "m1", senderAgentId: "A", text: "kept?"),
+                NewMessage(conversationId: "missing", messageId: "m2", senderAgentId: "A", text: "no conversation"),
+            ])
+        }
+        #expect(try store.messages(conversation: "c1").isEmpty)
     }
 }

@@ -265,7 +265,7 @@ final class Conversation {
             extraJSON: message.extraJSON, episodeDone: message.episodeDone)
         let logger = engine.logger
         let conversationId = id
-        engine.storeWriter.perform({ store in try store.appendMessage(newMessage) }) { [weak self] result in
+        engine.storeWriter.appendMessage(newMessage) { [weak self] result in
             guard let self else { return }
             switch result {
             case .success(let appended):
