@@ -5,7 +5,7 @@ It does what a person does in the browser, over the same network interfaces: lis
 (GET /api/hits), accept one (POST /api/accept), join the chat over a real WebSocket at /ws, answer
 each prompt, and submit through /mturk/externalSubmit. It prints one JSON object with what happened.
 
-Replies come from --say, in order. Without --say, the worker does the QA task by itself: with --squad
+Answers come from --say, in order. Without --say, the worker answers the QA task by itself: with --squad
 it uses the SQuAD file's own question and answer for the paragraph shown; otherwise it asks
 what the paragraph says about the article's subject, and answers with the paragraph's first sentence.
 
@@ -17,6 +17,7 @@ Exit status: 0 when the assignment was submitted (or the worker stopped where --
 
 import argparse
 import asyncio
+import http.client
 import json
 import re
 import ssl
@@ -29,6 +30,7 @@ import uuid
 
 try:
     import websockets
+    import websockets.exceptions
 except ImportError:  # pragma: no cover - depends on the machine
     sys.stderr.write("chat_worker: error: the Python package 'websockets' is missing; "
                      "install Debian's python3-websockets or run 'pip install websockets'\n")
@@ -36,7 +38,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 
 class WorkerError(Exception):
-    """A step that failed, with a sentence that names the step and the cause."""
+    """A step that failed, with a sentence that says which and why."""
 
 
 def log(message):
@@ -62,6 +64,23 @@ def http_request(url, data=None, json_body=None, context=None, timeout=15):
         return error.code, error.read().decode("utf-8", "replace")
     except urllib.error.URLError as error:
         raise WorkerError("cannot reach %s: %s" % (url, error.reason))
+    except (OSError, http.client.HTTPException) as error:
+        # A server that stops mid-request resets the connection or closes it before the status line.
+        raise WorkerError("the connection to %s failed: %s" % (url, describe_os_error(error)))
+
+
+def describe_os_error(error):
+    """Returns an OSError or HTTPException as one line, such as 'ConnectionRefusedError: Connection refused'."""
+    text = getattr(error, "strerror", None) or str(error) or "no details"
+    return "%s: %s" % (type(error).__name__, text)
+
+
+def parse_json(text, what):
+    """Parses a JSON response body, or raises WorkerError naming the response."""
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise WorkerError("%s is not valid JSON (%s): %s" % (what, error, text.strip()[:200]))
 
 
 def api_error(status, text):
@@ -71,30 +90,60 @@ def api_error(status, text):
         return "HTTP %d: %s" % (status, text.strip()[:200])
 
 
-def choose_hit(server, worker_id, hit_id, run_id, context):
+def open_hits(server, worker_id, hit_id, run_id, context):
+    """Lists the HITs that worker_id can accept, narrowed to hit_id or to the HITs of run_id, and the count listed."""
     status, text = http_request(server + "/api/hits?" + urllib.parse.urlencode({"workerId": worker_id}),
                                 context=context)
     if status != 200:
         raise WorkerError("listing HITs failed: " + api_error(status, text))
-    hits = json.loads(text)["hits"]
+    hits = parse_json(text, "the HIT list").get("hits") or []
+    matching = []
     for hit in hits:
-        if not hit["can_accept"]:
+        if not hit.get("can_accept"):
             continue
-        if hit_id and hit["hit_id"] != hit_id:
+        if hit_id and hit.get("hit_id") != hit_id:
             continue
         if run_id and "run=%s" % run_id not in (hit.get("external_url") or ""):
             continue
-        return hit
-    wanted = "HIT %s" % hit_id if hit_id else ("a HIT of run %s" % run_id if run_id else "a HIT")
-    raise WorkerError("found no open %s that worker %s can accept (%d HITs listed)" % (wanted, worker_id, len(hits)))
+        matching.append(hit)
+    return matching, len(hits)
 
 
-def accept(server, worker_id, hit_id, context):
-    status, text = http_request(server + "/api/accept", json_body={"hit_id": hit_id, "worker_id": worker_id},
-                                context=context)
-    if status != 200:
-        raise WorkerError("accepting HIT %s failed: %s" % (hit_id, api_error(status, text)))
-    return json.loads(text)
+def describe_requested_hit(hit_id, run_id):
+    if hit_id:
+        return "HIT %s" % hit_id
+    if run_id:
+        return "HIT of run %s" % run_id
+    return "HIT"
+
+
+def accept_open_hit(server, worker_id, hit_id, run_id, context, max_attempts):
+    """Accepts the first open HIT that worker_id can take, moving on to the next one after an HTTP 409.
+
+    Several workers that start together list the same HITs, and all but one get 409 ("its status is
+    Unassignable") for the first. Each 409 marks that HIT as taken and the list is read again, for at most
+    max_attempts accept calls. Returns the acceptance object of POST /api/accept.
+    """
+    requested = describe_requested_hit(hit_id, run_id)
+    taken = []
+    for _ in range(max_attempts):
+        hits, listed = open_hits(server, worker_id, hit_id, run_id, context)
+        candidates = [hit for hit in hits if hit["hit_id"] not in taken]
+        if not candidates:
+            tried = " (%s taken by other workers first)" % ", ".join(taken) if taken else ""
+            raise WorkerError("found no open %s that worker %s can accept%s; %d %s listed"
+                              % (requested, worker_id, tried, listed, "HIT" if listed == 1 else "HITs"))
+        candidate = candidates[0]["hit_id"]
+        status, text = http_request(server + "/api/accept",
+                                    json_body={"hit_id": candidate, "worker_id": worker_id}, context=context)
+        if status == 200:
+            return parse_json(text, "the acceptance of HIT %s" % candidate)
+        if status != 409 or hit_id:
+            raise WorkerError("accepting HIT %s failed: %s" % (candidate, api_error(status, text)))
+        log("HIT %s was taken first (%s); trying the next open %s" % (candidate, api_error(status, text), requested))
+        taken.append(candidate)
+    raise WorkerError("gave up after %d accept attempts for worker %s: HITs %s were each taken by another worker first"
+                      % (max_attempts, worker_id, ", ".join(taken)))
 
 
 def submit(server, acceptance, run_id, context):
@@ -160,6 +209,7 @@ class ChatSession:
         self.outcome = None
         self.inactive_text = None
         self.dropped = False
+        self.connect_failures = 0
 
     def ws_url(self):
         parts = urllib.parse.urlsplit(self.args.server)
@@ -186,6 +236,15 @@ class ChatSession:
                 await asyncio.wait_for(self.connect_once(), timeout=max(1, deadline - time.monotonic()))
             except asyncio.TimeoutError:
                 raise WorkerError("the conversation did not finish within %d seconds" % self.args.timeout)
+            except (OSError, websockets.exceptions.InvalidHandshake) as error:
+                # The server went away (connection refused or reset) or answered the upgrade with an error.
+                self.connect_failures += 1
+                if self.connect_failures >= 5:
+                    raise WorkerError("cannot reach the chat at %s after %d attempts: %s"
+                                      % (self.ws_url(), self.connect_failures, describe_os_error(error)))
+                log("connecting to %s failed (%s); retrying" % (self.ws_url(), describe_os_error(error)))
+                await asyncio.sleep(0.5)
+                continue
             if self.outcome is None:
                 self.reconnects += 1
                 if self.reconnects > 20:
@@ -218,6 +277,7 @@ class ChatSession:
     async def handle(self, socket, frame):
         kind = frame.get("type")
         if kind == "joined":
+            self.connect_failures = 0
             if frame.get("conversation") != self.conversation:
                 self.conversation = frame.get("conversation")
                 self.last_seq = 0
@@ -292,6 +352,8 @@ def main():
     parser.add_argument("--server", required=True, help="serve-chat's URL, such as http://127.0.0.1:8080.")
     parser.add_argument("--worker-id", default=None, help="Worker id (default: a new random one).")
     parser.add_argument("--hit-id", default=None, help="Accept this HIT instead of the first open one.")
+    parser.add_argument("--accept-attempts", type=int, default=5,
+                        help="Accept calls to make when other workers take the open HITs first (default 5).")
     parser.add_argument("--run", default=None, help="Accept only a HIT of this run.")
     parser.add_argument("--say", action="append", default=[], help="Text for the next prompt; repeat in order.")
     parser.add_argument("--squad", default=None,
@@ -306,12 +368,13 @@ def main():
     worker_id = args.worker_id or "A" + uuid.uuid4().hex[:13].upper()
     if not re.fullmatch(r"A[A-Z0-9]{1,63}", worker_id):
         parser.error("--worker-id must be an A followed by upper-case letters and digits")
+    if args.accept_attempts < 1:
+        parser.error("--accept-attempts must be 1 or more")
     context = ssl.create_default_context(cafile=args.cafile) if args.cafile else None
 
     result = {"worker_id": worker_id}
     try:
-        hit = choose_hit(args.server, worker_id, args.hit_id, args.run, context)
-        acceptance = accept(args.server, worker_id, hit["hit_id"], context)
+        acceptance = accept_open_hit(args.server, worker_id, args.hit_id, args.run, context, args.accept_attempts)
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(acceptance["task_url"]).query)
         run_id = args.run or (query.get("run") or [None])[0]
         if not run_id:
@@ -328,6 +391,13 @@ def main():
             result["submitted"] = True
         else:
             result["submitted"] = False
+    except (OSError, websockets.exceptions.WebSocketException) as error:
+        # A network failure that no step turned into a WorkerError, such as a reset in the middle of the chat.
+        error = WorkerError("the connection to %s failed: %s" % (args.server, describe_os_error(error)))
+        result["error"] = str(error)
+        print(json.dumps(result))
+        log("error: %s" % error)
+        return 1
     except WorkerError as error:
         result["error"] = str(error)
         print(json.dumps(result))

@@ -45,11 +45,24 @@ run=$("$python" -c 'import json,sys; print(json.loads(sys.stdin.readline())["run
 
 step "Two scripted workers accept HITs, chat over the WebSocket and submit"
 squad=tasks/qa_data_collection/data/squad-v1.1-dev-subset.json
-for worker in A1DEMOWORKER01 A2DEMOWORKER02; do
+workers=(A1DEMOWORKER01 A2DEMOWORKER02)
+worker_pids=()
+for worker in "${workers[@]}"; do
   "$python" scripts/chat_worker.py --server "$url" --run "$run" --worker-id "$worker" --squad "$squad" \
     >"$state/worker-$worker.json" &
+  worker_pids+=($!)
 done
-wait %2 %3
+failed_workers=0
+for index in "${!workers[@]}"; do
+  if ! wait "${worker_pids[$index]}"; then
+    echo "demo: error: scripted worker ${workers[$index]} failed: $(cat "$state/worker-${workers[$index]}.json")" >&2
+    failed_workers=$((failed_workers + 1))
+  fi
+done
+if [ "$failed_workers" -ne 0 ]; then
+  echo "demo: error: $failed_workers of ${#workers[@]} scripted workers failed; serve-chat's log is $state/serve-chat.log" >&2
+  exit 1
+fi
 
 step "Reviewing: the submitted assignments and their conversations"
 "$bin/review" --run "$run" --list
@@ -82,8 +95,8 @@ step "Collected questions and answers"
 "$bin/review" --run "$run" --export "$state/conversations.jsonl"
 "$python" - "$state/conversations.jsonl" <<'PY'
 import json, sys, textwrap
-for number, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
-    conversation = json.loads(line)
+conversations = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8") if line.strip()]
+for number, conversation in enumerate(conversations, 1):
     result = conversation.get("result") or {}
     print("\n--- Conversation %d (%s, worker %s)" % (
         number, result.get("title", "").replace("_", " "),
@@ -91,6 +104,18 @@ for number, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     print(textwrap.fill(result.get("context", ""), width=100))
     print("  Q: %s" % result.get("question", ""))
     print("  A: %s" % result.get("answer", ""))
+# The demo collects 2 conversations, each with a question and an answer; anything else is a failure.
+problems = []
+if len(conversations) != 2:
+    problems.append("the export has %d conversations, not 2" % len(conversations))
+for number, conversation in enumerate(conversations, 1):
+    result = conversation.get("result") or {}
+    for field in ("question", "answer"):
+        if not str(result.get(field) or "").strip():
+            problems.append("conversation %d (%s) has no %s" % (number, conversation.get("conversation_id"), field))
+for problem in problems:
+    sys.stderr.write("demo: error: %s\n" % problem)
+sys.exit(1 if problems else 0)
 PY
 
 step "Checking that no HIT of the run is left open on the local marketplace"
