@@ -17,9 +17,13 @@ public struct MTurkClientConfiguration: Sendable {
     /// Seconds to wait for one response. The client reads NaN, zero or a negative value as 60 s and cuts one
     /// longer than `maximumTimeout`.
     public var timeout: TimeInterval
-    /// Whether retries and recovered duplicates are logged.
+    /// Whether every retry and every recovered duplicate is logged. Without it, the first retry is logged and
+    /// later ones are counted in at most one line per `retryReportInterval`.
     public var verbose: Bool
+    /// Seconds between two lines that count retries when `verbose` is off.
+    public var retryReportInterval: TimeInterval = 5
     /// Receives log lines (without a trailing newline). The default writes them to stderr after the program name.
+    /// Tools pass a hook that prefixes their own name.
     public var log: @Sendable (String) -> Void
 
     /// Three requests a second: peers that sent more were throttled on CreateHITWithHITType (allenai/amti#12),
@@ -92,12 +96,26 @@ public final class MTurkClient: Marketplace {
     public let configuration: MTurkClientConfiguration
     private let transport: any HTTPTransport
     private let limiter: TokenBucket
+    private let retryReporter: RetryReporter
 
     public init(configuration: MTurkClientConfiguration, transport: any HTTPTransport = URLSessionTransport()) {
         self.configuration = configuration
         self.transport = transport
         // The bucket reads a rate of zero or below as no limit and clamps the burst to at least 1.
         self.limiter = TokenBucket(rate: configuration.requestsPerSecond, capacity: Double(configuration.burst))
+        let interval = configuration.retryReportInterval
+        self.retryReporter = RetryReporter(
+            interval: .seconds(interval.isFinite && interval >= 0 ? min(interval, 3_600) : 5), log: configuration.log)
+    }
+
+    deinit {
+        retryReporter.flush()
+    }
+
+    /// Logs the retries counted since the last retry line, if any. The client also does this when it goes away;
+    /// a tool calls it to have the count before its own final lines.
+    public func reportRetries() {
+        retryReporter.flush()
     }
 
     // MARK: - Marketplace
@@ -239,6 +257,10 @@ public final class MTurkClient: Marketplace {
                 configuration.log(String(
                     format: "retrying %@ in %.2f s (attempt %d of %d) after %@", operation, wait, attempt + 1,
                     configuration.retry.maxAttempts, failure.summary))
+            } else {
+                retryReporter.retrying(
+                    operation: operation, attempt: attempt + 1, maxAttempts: configuration.retry.maxAttempts,
+                    wait: wait, failure: failure.summary)
             }
             try await Task.sleep(for: .seconds(wait))
             attempt += 1
