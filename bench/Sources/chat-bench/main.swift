@@ -64,8 +64,16 @@ struct Options {
     }
 }
 
+/// The serve-chat child, stopped by `fail` so that a failed run leaves no server behind. Only the main thread
+/// touches it.
+nonisolated(unsafe) var startedServer: Process?
+
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("chat-bench: error: \(message)\n".utf8))
+    if let startedServer, startedServer.isRunning {
+        startedServer.terminate()
+        startedServer.waitUntilExit()
+    }
     exit(1)
 }
 
@@ -526,10 +534,16 @@ let taskDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
     .deletingLastPathComponent().appendingPathComponent("task/bench_chat")
 
 let (server, port) = startServer(options, stateDirectory: stateURL, taskDirectory: taskDirectory)
+startedServer = server
 log("serve-chat pid \(server.processIdentifier) on port \(port); state in \(stateURL.path)")
 let setupStart = Date()
-let seats = try await createRun(options, stateDirectory: StateDirectory(url: stateURL), taskDirectory: taskDirectory,
+let seats: [Seat]
+do {
+    seats = try await createRun(options, stateDirectory: StateDirectory(url: stateURL), taskDirectory: taskDirectory,
                                 port: port)
+} catch {
+    fail("cannot set up the run: \(error)")
+}
 log("created and accepted \(seats.count) HITs in \(String(format: "%.1f", Date().timeIntervalSince(setupStart))) s")
 
 let idle = ProcessSample.read(pid: server.processIdentifier)
