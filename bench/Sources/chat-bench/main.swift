@@ -139,6 +139,7 @@ func startServer(_ options: Options, stateDirectory: URL, taskDirectory: URL) ->
     } catch {
         fail("cannot start \(options.serveChat): \(error); build it with 'swift build -c release --product serve-chat'")
     }
+    startedServer = process
     var line = Data()
     while true {
         let byte = output.fileHandleForReading.readData(ofLength: 1)
@@ -534,7 +535,6 @@ let taskDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
     .deletingLastPathComponent().appendingPathComponent("task/bench_chat")
 
 let (server, port) = startServer(options, stateDirectory: stateURL, taskDirectory: taskDirectory)
-startedServer = server
 log("serve-chat pid \(server.processIdentifier) on port \(port); state in \(stateURL.path)")
 let setupStart = Date()
 let seats: [Seat]
