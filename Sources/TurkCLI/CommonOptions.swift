@@ -141,7 +141,8 @@ public struct MarketplaceOptions: Sendable, Equatable {
     }
 
     /// Resolves the common options that `parsed.spec` declares. Options a spec leaves out take their defaults.
-    /// - Throws: `UsageError` for `--live` together with `--target`, and for an invalid endpoint URL.
+    /// - Throws: `UsageError` for `--live` together with `--target`, for an invalid endpoint URL, and for an
+    ///   invalid `TURKCHAT_LOCAL_THROTTLE` when the tool opens the local marketplace itself.
     public static func resolve(_ parsed: ParsedArguments) throws -> MarketplaceOptions {
         let declares = { (name: String) in parsed.spec.option(named: name) != nil }
         let environment = parsed.environment
@@ -170,6 +171,15 @@ public struct MarketplaceOptions: Sendable, Equatable {
         }
         let endpoint = declares(CommonOptions.endpointURL.long) ? try parsed.url(CommonOptions.endpointURL.long) : nil
         let profile = declares(CommonOptions.profile.long) ? parsed.value(CommonOptions.profile.long) : nil
+        if target == .local && endpoint == nil {
+            // Checked before a tool opens the local marketplace, so the error is about the variable and does not
+            // read as a failure to open the marketplace file.
+            do {
+                _ = try LocalThrottle.fraction(environment: environment)
+            } catch {
+                throw UsageError(error.message, hint: error.hint)
+            }
+        }
 
         return MarketplaceOptions(
             target: target,

@@ -20,7 +20,7 @@ public final class LocalMarketplace: Marketplace {
     /// The region the local endpoint expects in signatures, the same as MTurk's.
     public static let region = "us-east-1"
     /// The environment variable that sets `throttleFraction`.
-    public static let throttleEnvironmentVariable = "TURKCHAT_LOCAL_THROTTLE"
+    public static let throttleEnvironmentVariable = LocalThrottle.environmentVariable
     /// The balance of a new marketplace file: $10,000.00, as in MTurk's sandbox.
     public static let startingBalance = USD(cents: 1_000_000)
     /// The locale of a worker who has not set one.
@@ -41,7 +41,7 @@ public final class LocalMarketplace: Marketplace {
     public init(path: String, clock: @escaping @Sendable () -> Date = { Date() }, throttleFraction: Double = 0) throws {
         guard (0...1).contains(throttleFraction) else {
             throw LocalConfigurationError(
-                message: "the throttle fraction must be from 0 to 1, such as 0.3; got \(throttleFraction)")
+                message: "invalid throttle fraction \(throttleFraction): expected a number from 0 to 1, such as 0.3")
         }
         database = try SQLiteDatabase(path: path)
         self.clock = clock
@@ -62,15 +62,13 @@ public final class LocalMarketplace: Marketplace {
     }
 
     /// Reads `TURKCHAT_LOCAL_THROTTLE`: a number from 0 to 1, or 0 when the variable is unset or empty.
+    /// - Throws: `LocalConfigurationError` whose message names the variable, the value and the accepted range.
     public static func throttleFraction(environment: [String: String]) throws -> Double {
-        guard let text = environment[throttleEnvironmentVariable]?.trimmingCharacters(in: .whitespaces),
-              !text.isEmpty
-        else { return 0 }
-        guard let value = Double(text), value.isFinite, (0...1).contains(value) else {
-            throw LocalConfigurationError(
-                message: "\(throttleEnvironmentVariable) must be a fraction from 0 to 1, such as 0.3; got '\(text)'")
+        do {
+            return try LocalThrottle.fraction(environment: environment)
+        } catch {
+            throw LocalConfigurationError(message: error.message)
         }
-        return value
     }
 
     /// Closes the database file. Later calls fail.

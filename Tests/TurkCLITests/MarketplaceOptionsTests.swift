@@ -53,6 +53,24 @@ func resolve(_ arguments: [String], environment: [String: String] = [:], spec: C
         #expect(fromEnvironment?.hint?.contains("--live") == true)
     }
 
+    @Test func invalidLocalThrottleIsUsageError() {
+        let error = #expect(throws: UsageError.self) {
+            try resolve([], environment: ["TURKCHAT_LOCAL_THROTTLE": "1.5"])
+        }
+        #expect(error?.message == "invalid value '1.5' for environment variable TURKCHAT_LOCAL_THROTTLE: expected a "
+            + "fraction from 0 to 1, such as 0.3 for 30 % of requests")
+        #expect(error?.hint == "unset TURKCHAT_LOCAL_THROTTLE or set it to 0 to turn throttling off")
+    }
+
+    @Test func localThrottleIgnoredAwayFromLocalFile() throws {
+        // Only a tool that opens the local marketplace file itself reads the variable.
+        let environment = ["TURKCHAT_LOCAL_THROTTLE": "1.5"]
+        #expect(try resolve(["--target", "sandbox"], environment: environment).target == .sandbox)
+        let wire = try resolve(["--endpoint-url", "http://127.0.0.1:8080"], environment: environment)
+        #expect(wire.endpointOverride?.absoluteString == "http://127.0.0.1:8080")
+        #expect(try resolve([], environment: ["TURKCHAT_LOCAL_THROTTLE": "0.6"]).target == .local)
+    }
+
     @Test func liveConflictsWithTarget() {
         let error = #expect(throws: UsageError.self) { try resolve(["--live", "--target", "sandbox"]) }
         #expect(error?.message == "options --live and --target cannot be used together")

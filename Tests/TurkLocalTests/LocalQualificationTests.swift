@@ -165,6 +165,16 @@ extension LocalQualificationTests {
         }
     }
 
+    @Test func throttleErrorNamesVariableAndValue() throws {
+        let directory = StateDirectory(url: try makeTemporaryDirectory().appendingPathComponent("state"))
+        let error = #expect(throws: LocalConfigurationError.self) {
+            try LocalMarketplace(stateDirectory: directory, environment: ["TURKCHAT_LOCAL_THROTTLE": "0,6"])
+        }
+        #expect(error?.message == "invalid value '0,6' for environment variable TURKCHAT_LOCAL_THROTTLE: expected a "
+            + "fraction from 0 to 1, such as 0.3 for 30 % of requests")
+        #expect(error?.message.contains("cannot open") == false)
+    }
+
     @Test func stateDirectoryHoldsTheFile() throws {
         let directory = StateDirectory(url: try makeTemporaryDirectory().appendingPathComponent("state"))
         let market = try LocalMarketplace(
