@@ -76,6 +76,9 @@ _turkchat_create_hits() {
         --max-connections)
             return 0
             ;;
+        --poll-interval)
+            return 0
+            ;;
         --over-recruit)
             return 0
             ;;
@@ -120,7 +123,7 @@ _turkchat_create_hits() {
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--task -n --num-conversations -r --reward --server-url --run-id --dry-run --lifetime --assignment-duration --auto-approve-delay --unique --unique-qual-name --max-hits-per-worker --allowed-conversations --max-connections --over-recruit --count-complete --max-time --max-time-qual --disconnect-qualification --hard-block --block-qualification --locale --min-approval-rate --min-approved-hits --masters --confirm-threshold --state-dir --target --live --endpoint-url --profile --json -y --yes -h --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W '--task -n --num-conversations -r --reward --server-url --run-id --dry-run --lifetime --assignment-duration --auto-approve-delay --unique --unique-qual-name --max-hits-per-worker --allowed-conversations --max-connections --follow --poll-interval --over-recruit --count-complete --max-time --max-time-qual --disconnect-qualification --hard-block --block-qualification --locale --min-approval-rate --min-approved-hits --masters --confirm-threshold --state-dir --target --live --endpoint-url --profile --json -y --yes -h --help --version' -- "$cur"))
         return 0
     fi
 
@@ -133,7 +136,7 @@ _turkchat_create_hits() {
         else
             case $word in
                 --) options_ended=1 ;;
-                --task|-n|--num-conversations|-r|--reward|--server-url|--run-id|--lifetime|--assignment-duration|--auto-approve-delay|--unique-qual-name|--max-hits-per-worker|--allowed-conversations|--max-connections|--over-recruit|--max-time|--max-time-qual|--disconnect-qualification|--block-qualification|--locale|--min-approval-rate|--min-approved-hits|--confirm-threshold|--state-dir|--target|--endpoint-url|--profile)
+                --task|-n|--num-conversations|-r|--reward|--server-url|--run-id|--lifetime|--assignment-duration|--auto-approve-delay|--unique-qual-name|--max-hits-per-worker|--allowed-conversations|--max-connections|--poll-interval|--over-recruit|--max-time|--max-time-qual|--disconnect-qualification|--block-qualification|--locale|--min-approval-rate|--min-approved-hits|--confirm-threshold|--state-dir|--target|--endpoint-url|--profile)
                     if [[ ${COMP_WORDS[i+1]} == = ]]; then (( i += 2 )); else (( i++ )); fi
                     ;;
                 -?*) ;;

@@ -18,7 +18,11 @@ public enum CreateHitsCommand {
             let settings = try CreateHitsSettings(parsed: parsed)
             let context = try MarketplaceFactory.context(parsed: parsed, console: console)
             defer { context.runStore.close() }
-            try await CreateHitsJob(context: context, settings: settings).run()
+            // --follow runs until the target is met, so SIGINT and SIGTERM ask it to stop between two calls.
+            let stop = StopRequest()
+            let signals = settings.follow ? SignalStopper(stop: stop, console: console) : nil
+            defer { signals?.cancel() }
+            try await CreateHitsJob(context: context, settings: settings, stop: stop).run()
         }
     }
 }
@@ -52,6 +56,14 @@ public struct CreateHitsSettings: Sendable {
     public var minApprovedHITs: Int?
     public var masters: Bool
     public var confirmThreshold: USD
+    /// Whether to keep running and open HITs as others close, until the run's target is met.
+    public var follow: Bool
+    /// Seconds between two checks of the run store and the marketplace with `follow`.
+    public var pollInterval: Int
+
+    /// The default of `--poll-interval`: often enough that a closed HIT is replaced within a minute, seldom enough
+    /// that 100 open HITs cost MTurk about 3 GetHIT calls per second.
+    public static let defaultPollInterval = 30
 
     /// The options that shape a new run; a resumed run keeps the values it was created with.
     static let newRunOptions = [
@@ -99,6 +111,12 @@ public struct CreateHitsSettings: Sendable {
         minApprovedHITs = try parsed.int("min-approved-hits", in: 0...Int(Int32.max))
         masters = parsed.flag("masters")
         confirmThreshold = try parsed.usd("confirm-threshold") ?? SpendingConfirmation.defaultTypedAmountThreshold
+        follow = parsed.flag("follow")
+        pollInterval = try parsed.seconds("poll-interval", in: 1...3_600) ?? Self.defaultPollInterval
+        if parsed.isPresent("poll-interval") && !follow {
+            throw UsageError("option --poll-interval needs --follow")
+        }
+        try parsed.checkExclusive("follow", "dry-run")
 
         for (option, name) in [("unique-qual-name", uniqueQualName), ("max-time-qual", maxTimeQual),
                                ("disconnect-qualification", disconnectQualification),
@@ -125,10 +143,13 @@ public struct CreateHitsSettings: Sendable {
 public struct CreateHitsJob: Sendable {
     public let context: ToolContext
     public let settings: CreateHitsSettings
+    /// Set by SIGINT or SIGTERM (or a test) to end `--follow` between two marketplace calls.
+    public let stop: StopRequest
 
-    public init(context: ToolContext, settings: CreateHitsSettings) {
+    public init(context: ToolContext, settings: CreateHitsSettings, stop: StopRequest = StopRequest()) {
         self.context = context
         self.settings = settings
+        self.stop = stop
     }
 
     public func run() async throws {
@@ -194,10 +215,13 @@ public struct CreateHitsJob: Sendable {
         stored.hitTypeId = hitTypeId
         try await createBatch(run: stored, config: runConfig, hitTypeId: hitTypeId, seqs: Array(1...plan.initialHITs))
         try context.runStore.setRunStatus(runId, .active)
-        if plan.initialHITs < plan.totalHITs {
+        if settings.follow {
+            try await follow(runId: runId)
+        } else if plan.initialHITs < plan.totalHITs {
             context.console.note(
-                "created \(plan.initialHITs) of \(plan.totalHITs) HITs (--max-connections \(plan.maxConnections)); "
-                    + "serve-chat or 'create-hits --run-id \(runId)' opens the rest as workers finish")
+                "created \(plan.initialHITs) of \(plan.totalHITs) HITs because --max-connections is "
+                    + "\(plan.maxConnections); to open the rest as workers finish, run: "
+                    + "create-hits --run-id \(runId) --follow")
         }
     }
 
@@ -270,6 +294,11 @@ public struct CreateHitsJob: Sendable {
         let config = try run.config(as: RunConfig.self)
         let ledger = try context.runStore.hits(run: runId)
         let unfinished = ledger.filter { $0.state == .pending || $0.state == .failed }.map(\.seq)
+        if settings.follow {
+            try await confirmRemainingCost(run: run, config: config, ledger: ledger)
+            try await follow(runId: runId)
+            return
+        }
 
         // With --max-connections, only as many HITs as are free slots open now.
         var newSeqs: [Int] = []
@@ -319,7 +348,7 @@ public struct CreateHitsJob: Sendable {
     }
 
     /// Counts the HITs that still take workers: `Assignable`, or `Unassignable` while a worker has accepted them.
-    private func openHITCount(_ entries: [HITLedgerEntry]) async throws -> Int {
+    func openHITCount(_ entries: [HITLedgerEntry]) async throws -> Int {
         var open = 0
         for entry in entries {
             guard let hitId = entry.hitId else { continue }
@@ -330,7 +359,7 @@ public struct CreateHitsJob: Sendable {
     }
 
     /// Rebuilds the qualification requirements of a run whose HIT type was never created.
-    private func requirementsForResume(run: RunRecord, config: RunConfig) async throws -> [QualificationRequirement] {
+    func requirementsForResume(run: RunRecord, config: RunConfig) async throws -> [QualificationRequirement] {
         guard run.hitTypeId == nil else { return [] }
         var list = systemRequirements()
         for qualification in [config.uniqueQualification, config.maxTimeQualification,
@@ -342,10 +371,12 @@ public struct CreateHitsJob: Sendable {
 
     // MARK: - Creating
 
-    private func createBatch(run: RunRecord, config: RunConfig, hitTypeId: String, seqs: [Int]) async throws {
+    func createBatch(run: RunRecord, config: RunConfig, hitTypeId: String, seqs: [Int]) async throws {
         let creator = HITCreator(context: context)
         let progress = ProgressBar(console: context.console, total: seqs.count, label: "HITs")
         for seq in seqs {
+            // Only --follow installs the signal handlers that request a stop; the ledger keeps the rest resumable.
+            if stop.isRequested { break }
             let created = try await creator.createHIT(run: run, config: config, hitTypeId: hitTypeId, seq: seq)
             progress.clear()
             try context.console.writeJSON(created)

@@ -9,9 +9,9 @@ import TurkModel
 ///     total = base + ⌈base × over-recruit percent / 100⌉
 ///
 /// Over-recruiting adds HITs for workers who accept and then return the HIT or disconnect. With
-/// `--max-connections N` (N > 0), only `min(total, N)` HITs are open at first; the rest are recorded as wanted and
-/// opened later (by serve-chat as workers finish, or by `create-hits --run-id`), so the cost shown is still that of
-/// `total` HITs.
+/// `--max-connections N` (N > 0), only `min(total, N)` HITs are open at first. The rest are recorded in the run's
+/// configuration and opened later by `create-hits --run-id` (once) or `create-hits --follow` (as workers finish),
+/// so the cost shown is still that of `total` HITs.
 public struct HITPlan: Equatable, Sendable {
     public var conversations: Int
     public var agentsPerConversation: Int

@@ -21,31 +21,27 @@ enum ScriptedWorkerPython {
         }
         return nil
     }()
-}
-
-/// The scripted worker `scripts/chat_worker.py` that the demo runs: several workers starting at once, and a
-/// server that disappears in the middle of a chat.
-@Suite(.serialized, .enabled(if: ScriptedWorkerPython.path != nil, "needs Debian's python3-websockets"))
-struct ChatWorkerScriptTests {
-    static var python: String? { ScriptedWorkerPython.path }
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/chat_worker.py").path
+}
 
-    struct Finished {
+/// Scripted workers and serve-chat as processes in a sandbox.
+extension ToolSandbox {
+    struct FinishedWorker {
         var status: Int32
         var result: [String: Any]
         var standardError: String
     }
 
     /// Starts one scripted worker with its output going to files in the sandbox.
-    func startWorker(_ sandbox: ToolSandbox, _ arguments: [String]) throws -> (Process, URL, URL) {
+    func startWorker(_ arguments: [String]) throws -> (Process, URL, URL) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.python))
-        process.arguments = [Self.script] + arguments
+        process.executableURL = URL(fileURLWithPath: try #require(ScriptedWorkerPython.path))
+        process.arguments = [ScriptedWorkerPython.script] + arguments
         let id = UUID().uuidString.prefix(8)
-        let output = sandbox.root.appendingPathComponent("worker-\(id).out")
-        let error = sandbox.root.appendingPathComponent("worker-\(id).err")
+        let output = root.appendingPathComponent("worker-\(id).out")
+        let error = root.appendingPathComponent("worker-\(id).err")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: error.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: output)
@@ -56,7 +52,7 @@ struct ChatWorkerScriptTests {
     }
 
     /// Waits up to 90 seconds for a worker and returns its exit status, its JSON result and its standard error.
-    func finish(_ started: (Process, URL, URL)) async throws -> Finished {
+    func finishWorker(_ started: (Process, URL, URL)) async throws -> FinishedWorker {
         let (process, output, error) = started
         let deadline = Date().addingTimeInterval(90)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -68,12 +64,13 @@ struct ChatWorkerScriptTests {
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         let line = text.split(separator: "\n").last.map(String.init) ?? ""
         let result = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
-        return Finished(status: process.terminationStatus, result: result,
-                        standardError: (try? String(contentsOf: error, encoding: .utf8)) ?? "")
+        return FinishedWorker(status: process.terminationStatus, result: result,
+                              standardError: (try? String(contentsOf: error, encoding: .utf8)) ?? "")
     }
 
-    func startServer(_ sandbox: ToolSandbox) async throws -> (Process, String) {
-        let (process, output, error) = try sandbox.start("serve-chat", ["--port", "0"])
+    /// Starts serve-chat on a free port and returns the process and the URL it printed first.
+    func startServer() async throws -> (Process, String) {
+        let (process, output, error) = try start("serve-chat", ["--port", "0"])
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -85,6 +82,7 @@ struct ChatWorkerScriptTests {
         throw ProcessFailure("serve-chat printed no URL: \((try? String(contentsOf: error, encoding: .utf8)) ?? "")")
     }
 
+    /// Stops a process with SIGTERM, or SIGKILL after 10 seconds.
     func stop(_ process: Process) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
@@ -93,11 +91,16 @@ struct ChatWorkerScriptTests {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
+}
 
+/// The scripted worker `scripts/chat_worker.py` that the demo runs: several workers starting at once, and a
+/// server that disappears in the middle of a chat.
+@Suite(.serialized, .enabled(if: ScriptedWorkerPython.path != nil, "needs Debian's python3-websockets"))
+struct ChatWorkerScriptTests {
     @Test func workersStartingTogetherEachGetAHIT() async throws {
         let sandbox = try ToolSandbox()
-        let (server, url) = try await startServer(sandbox)
-        defer { stop(server) }
+        let (server, url) = try await sandbox.startServer()
+        defer { sandbox.stop(server) }
         let created = try await sandbox.run(
             "create-hits", ["--task", sandbox.taskDirectory.path, "-n", "4", "--server-url", url, "--json"])
         #expect(created.status == 0, "\(created.standardError)")
@@ -105,10 +108,12 @@ struct ChatWorkerScriptTests {
 
         // All four list the same open HITs at once, so all but one find their first choice taken.
         let workerIds = ["A1TOGETHER", "A2TOGETHER", "A3TOGETHER", "A4TOGETHER"]
-        let started = try workerIds.map { try startWorker(sandbox, ["--server", url, "--run", runId, "--worker-id", $0]) }
+        let started = try workerIds.map {
+            try sandbox.startWorker(["--server", url, "--run", runId, "--worker-id", $0])
+        }
         var hitIds: Set<String> = []
         for (workerId, worker) in zip(workerIds, started) {
-            let finished = try await finish(worker)
+            let finished = try await sandbox.finishWorker(worker)
             #expect(finished.status == 0, "\(workerId): \(finished.standardError)")
             #expect(finished.result["submitted"] as? Bool == true, "\(workerId): \(finished.result)")
             #expect(!finished.standardError.contains("Traceback"))
@@ -116,7 +121,8 @@ struct ChatWorkerScriptTests {
         }
         #expect(hitIds.count == 4)
 
-        let late = try await finish(try startWorker(sandbox, ["--server", url, "--run", runId, "--worker-id", "A5LATE"]))
+        let late = try await sandbox.finishWorker(
+            try sandbox.startWorker(["--server", url, "--run", runId, "--worker-id", "A5LATE"]))
         #expect(late.status == 1)
         let message = late.result["error"] as? String ?? ""
         #expect(message.contains("found no open HIT of run \(runId) that worker A5LATE can accept"), "\(message)")
@@ -172,14 +178,14 @@ struct ChatWorkerScriptTests {
         let mockPath = sandbox.root.appendingPathComponent("vanishing_server.py")
         try Data(Self.vanishingServer.utf8).write(to: mockPath)
         let mock = Process()
-        mock.executableURL = URL(fileURLWithPath: try #require(Self.python))
+        mock.executableURL = URL(fileURLWithPath: try #require(ScriptedWorkerPython.path))
         mock.arguments = [mockPath.path]
         let portFile = sandbox.root.appendingPathComponent("port")
         _ = FileManager.default.createFile(atPath: portFile.path, contents: nil)
         mock.standardOutput = try FileHandle(forWritingTo: portFile)
         mock.standardError = FileHandle.nullDevice
         try mock.run()
-        defer { stop(mock) }
+        defer { sandbox.stop(mock) }
         var port = ""
         let deadline = Date().addingTimeInterval(20)
         while port.isEmpty && Date() < deadline {
@@ -188,8 +194,8 @@ struct ChatWorkerScriptTests {
         }
         #expect(!port.isEmpty)
 
-        let finished = try await finish(try startWorker(
-            sandbox, ["--server", "http://127.0.0.1:\(port)", "--worker-id", "A1VANISH", "--timeout", "30"]))
+        let finished = try await sandbox.finishWorker(try sandbox.startWorker(
+            ["--server", "http://127.0.0.1:\(port)", "--worker-id", "A1VANISH", "--timeout", "30"]))
         #expect(finished.status == 1)
         #expect(!finished.standardError.contains("Traceback"), "\(finished.standardError)")
         let message = finished.result["error"] as? String ?? ""

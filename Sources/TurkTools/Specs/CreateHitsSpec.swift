@@ -12,7 +12,17 @@ public enum CreateHitsSpec {
             "Each HIT has one assignment, so one HIT is one worker's seat in one conversation. A run needs "
                 + "conversations (-n) times the task's agents per conversation HITs, plus --over-recruit percent of "
                 + "that, rounded up, for workers who return a HIT or disconnect. With --max-connections N only N HITs "
-                + "are open at once, and more are opened as workers finish.",
+                + "are created at first, and the rest are recorded in the run store. Nothing opens them by "
+                + "itself: create-hits --run-id ID opens as many as there are free slots and exits, and "
+                + "create-hits --follow keeps opening them as workers finish.",
+            "With --follow, create-hits keeps running after the HITs it can create now. Every --poll-interval it "
+                + "reads the run's conversations from the run store and the status of its open HITs from the "
+                + "marketplace. A HIT is open while it is Assignable or Unassignable. When a HIT is submitted or "
+                + "expires, a new one opens, up to --max-connections open at once and never more than the run's "
+                + "total. A returned HIT takes workers again, so it is not replaced. create-hits exits with 0 "
+                + "once -n conversations have started (completed with --count-complete), and with 1 when every HIT "
+                + "exists, none is open and the target is not met. SIGINT or SIGTERM stop it after the current "
+                + "call with status 0, and create-hits --run-id ID --follow continues.",
             "Before it creates anything, create-hits shows the cost: the reward times the assignments plus MTurk's "
                 + "fee, which is 20 % of the reward (40 % for HITs with 10 or more assignments) and at least $0.01 "
                 + "per assignment. On the live marketplace it asks for confirmation, and above --confirm-threshold "
@@ -71,8 +81,18 @@ public enum CreateHitsSpec {
                 defaultValue: "0"),
             OptionSpec(
                 long: "max-connections", valueName: "N",
-                help: "Sets how many HITs are open at once, or 0 to open all of them at once.",
+                help: "Sets how many HITs are open at once, or 0 to open all of them at once; --follow opens the "
+                    + "rest as workers finish.",
                 defaultValue: "0"),
+            .flag(
+                "follow",
+                help: "Keeps running and opens a new HIT whenever one is submitted or expires, until the run's "
+                    + "target of conversations is met."),
+            OptionSpec(
+                long: "poll-interval", valueName: "SECONDS",
+                help: "Sets how often --follow checks the run store and the marketplace, in seconds (1 to 3600) or "
+                    + "with a unit such as 1m.",
+                defaultValue: "30"),
             OptionSpec(
                 long: "over-recruit", valueName: "PERCENT",
                 help: "Adds this percentage of extra HITs, rounded up, for workers who return a HIT or disconnect.",
@@ -128,6 +148,10 @@ public enum CreateHitsSpec {
             ExampleSpec(
                 "Create the HITs that an interrupted run still lacks:",
                 "create-hits --run-id RUN_ID"),
+            ExampleSpec(
+                "Keep opening HITs of a run, up to its --max-connections at once, until its conversations are "
+                    + "collected:",
+                "create-hits --run-id RUN_ID --follow --poll-interval 1m"),
         ],
         seeAlso: ["serve-chat(1)", "review(1)", "bonus-workers(1)", "delete-hits(1)", "block(1)"])
 }
