@@ -82,16 +82,18 @@ public struct MTurkClientConfiguration: Sendable {
 /// It serves the sandbox, live, and the local marketplace's wire endpoint alike. Requests pass a client-side
 /// rate limit, and failures are retried by `RetryPolicy` when repeating the request is safe:
 /// - throttling (`ThrottlingException`, HTTP 429), a `ServiceFault`, any other 5xx and a timed-out or dropped
-///   connection are retried, except for `CreateHITWithHITType` and `SendBonus` without a `UniqueRequestToken` and
-///   `CreateQualificationType`, which could take effect twice;
+///   connection are retried, except for `CreateHIT`, `CreateHITWithHITType`, `CreateAdditionalAssignmentsForHIT`
+///   and `SendBonus` without a `UniqueRequestToken`, `CreateQualificationType` and `NotifyWorkers`, which could
+///   take effect twice;
 /// - a refused connection is always retried, because the request never arrived.
 ///
-/// When a retried `CreateHITWithHITType` or `SendBonus` gets a reply that its token was already used, an earlier
-/// attempt took effect: the bonus counts as paid, and the HIT named in the message is fetched with GetHIT and
-/// returned. A duplicate-token reply to a first attempt is thrown, as the local marketplace throws it.
+/// When a retried create, extension or bonus gets a reply that its token was already used, an earlier attempt
+/// took effect. The bonus and the extension then count as done, and the HIT named in the message is fetched with
+/// GetHIT and returned. A duplicate-token reply to a first attempt is thrown, as the local marketplace throws it.
 ///
-/// NOTE: a duplicate bonus is recognised by `TurkErrorCode` `AWS.MechanicalTurk.DuplicateRequest`, which the local
-/// marketplace sends. MTurk documents only that its message names the original request, not its code.
+/// NOTE: a duplicate bonus or extension is recognised by `TurkErrorCode` `AWS.MechanicalTurk.DuplicateRequest`,
+/// which the local marketplace sends. MTurk documents only that its message names the original request, not its
+/// code.
 public final class MTurkClient: Marketplace {
     public let configuration: MTurkClientConfiguration
     private let transport: any HTTPTransport
@@ -337,17 +339,20 @@ public final class MTurkClient: Marketplace {
 
     // MARK: - Safety rules
 
-    /// Returns whether repeating `request` after an unclear outcome cannot take effect twice.
+    /// Returns whether repeating `request` after an unclear outcome cannot take effect twice. NotifyWorkers is never
+    /// repeated, because a second attempt would send the e-mails again.
     static func isSafeToRepeat<Operation: MTurkOperation>(_ request: Operation) -> Bool {
         if let create = request as? CreateHITWithHITTypeRequest { return create.uniqueRequestToken != nil }
+        if let create = request as? CreateHITRequest { return create.uniqueRequestToken != nil }
+        if let extend = request as? CreateAdditionalAssignmentsForHITRequest { return extend.uniqueRequestToken != nil }
         if let bonus = request as? SendBonusRequest { return bonus.uniqueRequestToken != nil }
-        if request is CreateQualificationTypeRequest { return false }
+        if request is CreateQualificationTypeRequest || request is NotifyWorkersRequest { return false }
         return true
     }
 
     /// Rejects an ExternalQuestion whose URL is not HTTPS before it reaches the sandbox or live, which reject it
     /// too, and workers' browsers would block a plain-http frame inside MTurk's HTTPS page.
-    private func checkQuestionURL(_ question: String?) throws {
+    fileprivate func checkQuestionURL(_ question: String?) throws {
         guard configuration.target != .local, let question, let external = ExternalQuestion(xml: question) else {
             return
         }
@@ -369,17 +374,35 @@ public final class MTurkClient: Marketplace {
             logRecovery("SendBonus was already paid by an earlier attempt (\(error.message))")
             return done
         }
-        guard let create = request as? CreateHITWithHITTypeRequest else { return nil }
-        for candidate in Self.hitIdCandidates(in: error.message) {
+        if request is CreateAdditionalAssignmentsForHITRequest, let done = EmptyResponse() as? Operation.Response {
+            logRecovery("CreateAdditionalAssignmentsForHIT was already applied by an earlier attempt (\(error.message))")
+            return done
+        }
+        if let create = request as? CreateHITWithHITTypeRequest {
+            let hit = try await recoverHIT(named: error.message) { $0.hitTypeId == nil || $0.hitTypeId == create.hitTypeId }
+            return hit.flatMap { CreateHITWithHITTypeResponse(hit: $0) as? Operation.Response }
+        }
+        if let create = request as? CreateHITRequest {
+            // CreateHIT names no HIT type, so the HIT must have the requested title.
+            let hit = try await recoverHIT(named: error.message) { $0.title == nil || $0.title == create.title }
+            return hit.flatMap { CreateHITResponse(hit: $0) as? Operation.Response }
+        }
+        return nil
+    }
+
+    /// Fetches the HIT that a duplicate-token message names, trying each id it may name, and returns the first that
+    /// exists and passes `matches`.
+    private func recoverHIT(named message: String, matches: (HIT) -> Bool) async throws -> HIT? {
+        for candidate in Self.hitIdCandidates(in: message) {
             let found: GetHITResponse
             do {
                 found = try await getHIT(GetHITRequest(hitId: candidate))
             } catch let lookupError as MTurkError where lookupError.isNotFound {
                 continue
             }
-            guard let hit = found.hit, hit.hitTypeId == nil || hit.hitTypeId == create.hitTypeId else { continue }
-            logRecovery("CreateHITWithHITType had already created HIT \(candidate) in an earlier attempt")
-            return CreateHITWithHITTypeResponse(hit: hit) as? Operation.Response
+            guard let hit = found.hit, matches(hit) else { continue }
+            logRecovery("the create request had already created HIT \(candidate) in an earlier attempt")
+            return hit
         }
         return nil
     }
@@ -416,6 +439,49 @@ public final class MTurkClient: Marketplace {
         if !current.isEmpty { finish(next: nil) }
         var seen = Set<String>()
         return (quoted + bare).filter { seen.insert($0).inserted }
+    }
+}
+
+// MARK: - ExtendedMarketplace
+
+extension MTurkClient: ExtendedMarketplace {
+    public func createHIT(_ request: CreateHITRequest) async throws -> CreateHITResponse {
+        try checkQuestionURL(request.question)
+        return try await send(request)
+    }
+
+    public func listReviewableHITs(_ request: ListReviewableHITsRequest) async throws -> ListReviewableHITsResponse {
+        try await send(request)
+    }
+
+    public func updateHITReviewStatus(_ request: UpdateHITReviewStatusRequest) async throws -> EmptyResponse {
+        try await send(request)
+    }
+
+    public func createAdditionalAssignmentsForHIT(_ request: CreateAdditionalAssignmentsForHITRequest) async throws
+        -> EmptyResponse
+    {
+        try await send(request)
+    }
+
+    public func notifyWorkers(_ request: NotifyWorkersRequest) async throws -> NotifyWorkersResponse {
+        try await send(request)
+    }
+
+    public func getQualificationType(_ request: GetQualificationTypeRequest) async throws
+        -> GetQualificationTypeResponse
+    {
+        try await send(request)
+    }
+
+    public func deleteQualificationType(_ request: DeleteQualificationTypeRequest) async throws -> EmptyResponse {
+        try await send(request)
+    }
+
+    public func getQualificationScore(_ request: GetQualificationScoreRequest) async throws
+        -> GetQualificationScoreResponse
+    {
+        try await send(request)
     }
 }
 

@@ -38,8 +38,37 @@ extension MTurkWireService {
         add(DisassociateQualificationFromWorkerRequest.self) { try await $0.disassociateQualificationFromWorker($1) }
         add(ListWorkersWithQualificationTypeRequest.self) { try await $0.listWorkersWithQualificationType($1) }
         add(GetAccountBalanceRequest.self) { try await $0.getAccountBalance($1) }
+
+        // Served only when the marketplace is an ExtendedMarketplace, as the local one is.
+        func addExtended<Operation: MTurkOperation>(
+            _ type: Operation.Type,
+            _ call: @escaping @Sendable (any ExtendedMarketplace, Operation) async throws -> Operation.Response
+        ) {
+            table[Operation.operationName] = { marketplace, body in
+                guard let extended = marketplace as? any ExtendedMarketplace else {
+                    throw WireError(
+                        status: 400, type: "UnknownOperationException",
+                        message: "The marketplace behind this endpoint does not implement \(Operation.operationName).")
+                }
+                let request = try decodeRequest(Operation.self, from: body)
+                return try MTurkJSON.encoder().encode(try await call(extended, request))
+            }
+        }
+        addExtended(CreateHITRequest.self) { try await $0.createHIT($1) }
+        addExtended(ListReviewableHITsRequest.self) { try await $0.listReviewableHITs($1) }
+        addExtended(UpdateHITReviewStatusRequest.self) { try await $0.updateHITReviewStatus($1) }
+        addExtended(CreateAdditionalAssignmentsForHITRequest.self) { try await $0.createAdditionalAssignmentsForHIT($1) }
+        addExtended(NotifyWorkersRequest.self) { try await $0.notifyWorkers($1) }
+        addExtended(GetQualificationTypeRequest.self) { try await $0.getQualificationType($1) }
+        addExtended(DeleteQualificationTypeRequest.self) { try await $0.deleteQualificationType($1) }
+        addExtended(GetQualificationScoreRequest.self) { try await $0.getQualificationScore($1) }
         return table
     }()
+
+    /// The names of the operations the service dispatches, sorted.
+    public static var supportedOperations: [String] {
+        routes.keys.sorted()
+    }
 
     /// Every operation of the MTurk Requester API 2017-01-17, for telling an operation the local marketplace lacks
     /// from a misspelt one.

@@ -246,8 +246,9 @@ public final class MTurkWireService: Sendable {
         }
         let operation = target.split(separator: ".").last.map(String.init) ?? target
         if target.hasPrefix(mturkTargetPrefix + "."), MTurkWireService.knownMTurkOperations.contains(operation) {
-            // NOTE: these operations exist on MTurk but the local marketplace does not implement them.
-            return "The local marketplace does not implement \(operation); the turkchat tools do not use it."
+            // These operations exist on MTurk but the local marketplace does not implement them.
+            return "The local marketplace does not implement \(operation); docs/local-marketplace.md lists the "
+                + "operations it supports."
         }
         return "Unknown operation \(target); operations are named \(mturkTargetPrefix).<Operation>."
     }

@@ -49,6 +49,13 @@ enum LocalError {
                 + "This operation can be called with a status of: Reviewing, Reviewable", now)
     }
 
+    /// A HIT operation called in the wrong HIT status, worded as MTurk words it for DeleteHIT.
+    static func hitState(_ status: HITStatus, allowed: String, _ now: Date) -> MTurkError {
+        request(
+            "This HIT is currently in the state '\(status.rawValue)'. "
+                + "This operation can be called with a status of: \(allowed)", now)
+    }
+
     static func hitAlreadyExists(_ hitId: String, _ now: Date) -> MTurkError {
         request(
             "The HIT with ID \"\(hitId)\" already exists.", now, turkErrorCode: "AWS.MechanicalTurk.HitAlreadyExists")
@@ -58,6 +65,12 @@ enum LocalError {
         request(
             "The bonus with UniqueRequestToken \(token) was already paid by request \(requestId).", now,
             turkErrorCode: "AWS.MechanicalTurk.DuplicateRequest")
+    }
+
+    static func duplicateExtension(token: String, requestId: String, _ now: Date) -> MTurkError {
+        request(
+            "The additional assignments with UniqueRequestToken \(token) were already created by request "
+                + "\(requestId).", now, turkErrorCode: "AWS.MechanicalTurk.DuplicateRequest")
     }
 
     static func insufficientFunds(needed: USD, available: USD, _ now: Date) -> MTurkError {

@@ -15,6 +15,8 @@ struct HITRow {
     var createdAt: Date
     var expiration: Date
     var disposedAt: Date?
+    /// Set by UpdateHITReviewStatus: the HIT shows as Reviewing instead of Reviewable.
+    var reviewing: Bool
     var title: String
     var description: String
     var keywords: String?
@@ -35,13 +37,21 @@ struct HITRow {
     func isExpired(_ now: Date) -> Bool { now >= expiration }
 
     /// MTurk's HIT status. A HIT is Unassignable while pending work fills its free slots or outlives its
-    /// expiration, and Reviewable once it has expired or every slot is submitted and no work is pending.
+    /// expiration, and Reviewable once it has expired or every slot is submitted and no work is pending (Reviewing
+    /// instead after UpdateHITReviewStatus). `reviewableCondition` is the same rule in SQL.
     func status(_ now: Date) -> HITStatus {
         if disposedAt != nil { return .disposed }
         if pending > 0 && (available == 0 || isExpired(now)) { return .unassignable }
-        if isExpired(now) || available == 0 { return .reviewable }
+        if isExpired(now) || available == 0 { return reviewing ? .reviewing : .reviewable }
         return .assignable
     }
+
+    /// The SQL condition, on the columns of `selectSQL`, for HITs whose status is Reviewable or Reviewing. Its one
+    /// parameter is the current time.
+    static let reviewableCondition = """
+        hits.disposed_at IS NULL AND hits.pending = 0
+        AND (hits.expiration <= ? OR hits.max_assignments <= hits.pending + hits.submitted + hits.reviewed)
+        """
 
     func hit(_ now: Date) -> HIT {
         var hit = HIT(hitId: hitId)
@@ -112,6 +122,7 @@ struct HITRow {
         createdAt = row.date("created_at") ?? Date(timeIntervalSince1970: 0)
         expiration = row.date("expiration") ?? Date(timeIntervalSince1970: 0)
         disposedAt = row.date("disposed_at")
+        reviewing = row.bool("reviewing") ?? false
         title = row.string("title") ?? ""
         description = row.string("description") ?? ""
         keywords = row.string("keywords")
@@ -134,40 +145,44 @@ extension LocalMarketplace {
     // MARK: - CreateHITType
 
     public func createHITType(_ request: CreateHITTypeRequest) async throws -> CreateHITTypeResponse {
-        try write { now in
-            let autoApprovalDelay = request.autoApprovalDelayInSeconds ?? Self.defaultAutoApprovalDelay
-            try LocalValidation.seconds(
-                request.assignmentDurationInSeconds, "AssignmentDurationInSeconds", 30...Self.maximumDuration, now)
-            try LocalValidation.seconds(
-                autoApprovalDelay, "AutoApprovalDelayInSeconds", 0...Self.defaultAutoApprovalDelay, now)
-            let reward = try LocalValidation.currency(request.reward, "reward")
-            guard reward.cents >= 1 else { throw LocalError.request("Reward must be at least 0.01.", now) }
-            try LocalValidation.length(request.title, "Title", max: 128, required: true, now)
-            try LocalValidation.length(request.description, "Description", max: 2_000, required: true, now)
-            try LocalValidation.length(request.keywords, "Keywords", max: 1_000, required: false, now)
-            let requirements = request.qualificationRequirements ?? []
-            try validateRequirements(requirements, now)
+        try write { now in CreateHITTypeResponse(hitTypeId: try insertHITType(request, now)) }
+    }
 
-            let requirementsJSON = requirements.isEmpty ? nil : try encodeJSON(requirements)
-            let key = try propertiesKey(
-                request, reward: reward, autoApprovalDelay: autoApprovalDelay, requirementsJSON: requirementsJSON)
-            if let existing = try database.queryOne(
-                "SELECT hit_type_id FROM hit_types WHERE properties_key = ?", [key])?.string("hit_type_id")
-            {
-                return CreateHITTypeResponse(hitTypeId: existing)
-            }
-            let id = Self.newEntityID()
-            try database.run(
-                """
-                INSERT INTO hit_types (hit_type_id, properties_key, title, description, keywords, reward_cents,
-                                       assignment_duration, auto_approval_delay, qualification_requirements_json,
-                                       created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [id, key, request.title, request.description, request.keywords, reward.cents,
-                 request.assignmentDurationInSeconds, autoApprovalDelay, requirementsJSON, now])
-            return CreateHITTypeResponse(hitTypeId: id)
+    /// Returns the id of the HIT type with the request's properties, creating it when there is none. Runs inside a
+    /// transaction.
+    func insertHITType(_ request: CreateHITTypeRequest, _ now: Date) throws -> String {
+        let autoApprovalDelay = request.autoApprovalDelayInSeconds ?? Self.defaultAutoApprovalDelay
+        try LocalValidation.seconds(
+            request.assignmentDurationInSeconds, "AssignmentDurationInSeconds", 30...Self.maximumDuration, now)
+        try LocalValidation.seconds(
+            autoApprovalDelay, "AutoApprovalDelayInSeconds", 0...Self.defaultAutoApprovalDelay, now)
+        let reward = try LocalValidation.currency(request.reward, "reward")
+        guard reward.cents >= 1 else { throw LocalError.request("Reward must be at least 0.01.", now) }
+        try LocalValidation.length(request.title, "Title", max: 128, required: true, now)
+        try LocalValidation.length(request.description, "Description", max: 2_000, required: true, now)
+        try LocalValidation.length(request.keywords, "Keywords", max: 1_000, required: false, now)
+        let requirements = request.qualificationRequirements ?? []
+        try validateRequirements(requirements, now)
+
+        let requirementsJSON = requirements.isEmpty ? nil : try encodeJSON(requirements)
+        let key = try propertiesKey(
+            request, reward: reward, autoApprovalDelay: autoApprovalDelay, requirementsJSON: requirementsJSON)
+        if let existing = try database.queryOne(
+            "SELECT hit_type_id FROM hit_types WHERE properties_key = ?", [key])?.string("hit_type_id")
+        {
+            return existing
         }
+        let id = Self.newEntityID()
+        try database.run(
+            """
+            INSERT INTO hit_types (hit_type_id, properties_key, title, description, keywords, reward_cents,
+                                   assignment_duration, auto_approval_delay, qualification_requirements_json,
+                                   created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [id, key, request.title, request.description, request.keywords, reward.cents,
+             request.assignmentDurationInSeconds, autoApprovalDelay, requirementsJSON, now])
+        return id
     }
 
     /// Returns a canonical text of a HIT type's properties, so that identical property sets map to one HIT type.
@@ -195,49 +210,70 @@ extension LocalMarketplace {
     public func createHITWithHITType(_ request: CreateHITWithHITTypeRequest) async throws
         -> CreateHITWithHITTypeResponse
     {
-        try write { now in
-            try LocalValidation.entityID(request.hitTypeId, "hitTypeId")
-            try LocalValidation.requestToken(request.uniqueRequestToken)
-            guard let type = try database.queryOne(
-                "SELECT reward_cents FROM hit_types WHERE hit_type_id = ?", [request.hitTypeId])
-            else { throw LocalError.hitTypeNotFound(request.hitTypeId, now) }
+        try write { now in CreateHITWithHITTypeResponse(hit: try insertHIT(request, now)) }
+    }
 
-            if let token = request.uniqueRequestToken,
-               let previous = try rememberedToken(operation: "CreateHIT", token: token, now)
-            {
-                throw LocalError.hitAlreadyExists(previous, now)
-            }
-            let maxAssignments = request.maxAssignments ?? 1
-            guard (1...1_000_000).contains(maxAssignments) else {
-                throw LocalError.request("MaxAssignments must be from 1 to 1000000; got \(maxAssignments).", now)
-            }
-            try LocalValidation.seconds(request.lifetimeInSeconds, "LifetimeInSeconds", 30...Self.maximumDuration, now)
-            guard let question = request.question else {
-                throw LocalError.request("Either Question or HITLayoutId must be provided.", now)
-            }
-            try LocalValidation.question(question, now)
-            try LocalValidation.length(request.requesterAnnotation, "RequesterAnnotation", max: 255, required: false, now)
-
-            let reward = USD(cents: type.int64("reward_cents") ?? 0)
-            let cost = (reward + MTurkFees.assignmentFee(reward: reward, maxAssignments: maxAssignments))
-                * maxAssignments
-            let available = try balance(now).available
-            guard cost <= available else { throw LocalError.insufficientFunds(needed: cost, available: available, now) }
-
-            let hitId = Self.newEntityID()
-            try database.run(
-                """
-                INSERT INTO hits (hit_id, hit_type_id, question, max_assignments, requester_annotation, created_at,
-                                  expiration)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                [hitId, request.hitTypeId, question, maxAssignments, request.requesterAnnotation, now,
-                 now.addingTimeInterval(TimeInterval(request.lifetimeInSeconds))])
-            if let token = request.uniqueRequestToken {
-                try rememberToken(operation: "CreateHIT", token: token, resultId: hitId, now)
-            }
-            return CreateHITWithHITTypeResponse(hit: try requireHIT(hitId, now).hit(now))
+    /// Creates a HIT of an existing HIT type and returns it. Runs inside a transaction.
+    func insertHIT(_ request: CreateHITWithHITTypeRequest, _ now: Date) throws -> HIT {
+        try LocalValidation.entityID(request.hitTypeId, "hitTypeId")
+        try LocalValidation.requestToken(request.uniqueRequestToken)
+        guard let type = try database.queryOne(
+            "SELECT reward_cents, qualification_requirements_json FROM hit_types WHERE hit_type_id = ?",
+            [request.hitTypeId])
+        else { throw LocalError.hitTypeNotFound(request.hitTypeId, now) }
+        // MTurk deletes the HIT types that use a deleted qualification type, so such a type is gone here too.
+        if try usesDeletedQualificationType(type.string("qualification_requirements_json")) {
+            throw LocalError.hitTypeNotFound(request.hitTypeId, now)
         }
+
+        if let token = request.uniqueRequestToken,
+           let previous = try rememberedToken(operation: "CreateHIT", token: token, now)
+        {
+            throw LocalError.hitAlreadyExists(previous, now)
+        }
+        let maxAssignments = request.maxAssignments ?? 1
+        guard (1...1_000_000).contains(maxAssignments) else {
+            throw LocalError.request("MaxAssignments must be from 1 to 1000000; got \(maxAssignments).", now)
+        }
+        try LocalValidation.seconds(request.lifetimeInSeconds, "LifetimeInSeconds", 30...Self.maximumDuration, now)
+        guard let question = request.question else {
+            throw LocalError.request("Either Question or HITLayoutId must be provided.", now)
+        }
+        try LocalValidation.question(question, now)
+        try LocalValidation.length(request.requesterAnnotation, "RequesterAnnotation", max: 255, required: false, now)
+
+        let reward = USD(cents: type.int64("reward_cents") ?? 0)
+        let cost = (reward + MTurkFees.assignmentFee(reward: reward, maxAssignments: maxAssignments))
+            * maxAssignments
+        let available = try balance(now).available
+        guard cost <= available else { throw LocalError.insufficientFunds(needed: cost, available: available, now) }
+
+        let hitId = Self.newEntityID()
+        try database.run(
+            """
+            INSERT INTO hits (hit_id, hit_type_id, question, max_assignments, requester_annotation, created_at,
+                              expiration)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [hitId, request.hitTypeId, question, maxAssignments, request.requesterAnnotation, now,
+             now.addingTimeInterval(TimeInterval(request.lifetimeInSeconds))])
+        if let token = request.uniqueRequestToken {
+            try rememberToken(operation: "CreateHIT", token: token, resultId: hitId, now)
+        }
+        return try requireHIT(hitId, now).hit(now)
+    }
+
+    /// Returns whether a HIT type's stored requirements name a qualification type that no longer exists.
+    private func usesDeletedQualificationType(_ requirementsJSON: String?) throws -> Bool {
+        guard let requirementsJSON, !requirementsJSON.isEmpty else { return false }
+        let requirements = try MTurkJSON.decoder().decode(
+            [QualificationRequirement].self, from: Data(requirementsJSON.utf8))
+        for requirement in requirements {
+            let id = requirement.qualificationTypeId
+            if Self.systemQualificationTypes.contains(where: { $0.id == id }) { continue }
+            if try ownedQualificationType(id) == nil { return true }
+        }
+        return false
     }
 
     /// Returns the id stored with a token used in the last 24 hours, or nil.

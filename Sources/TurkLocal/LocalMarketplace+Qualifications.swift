@@ -127,15 +127,7 @@ extension LocalMarketplace {
             let after = Int(try PageToken.parse(request.nextToken, "ListQualificationTypes", now))
             var types: [QualificationType] = []
             if request.mustBeOwnedByCaller != true && !request.mustBeRequestable {
-                types += Self.systemQualificationTypes.map { system in
-                    var type = QualificationType(qualificationTypeId: system.id)
-                    type.name = system.name
-                    type.description = system.description
-                    type.qualificationTypeStatus = .active
-                    type.isRequestable = false
-                    type.autoGranted = false
-                    return type
-                }
+                types += Self.systemQualificationTypes.compactMap { Self.systemQualificationType($0.id) }
             }
             types += try database.query("SELECT * FROM qualification_types ORDER BY seq").map(Self.qualificationType)
             if request.mustBeRequestable {
@@ -149,6 +141,18 @@ extension LocalMarketplace {
                 ? PageToken.make("ListQualificationTypes", after: Int64(after + page.count)) : nil
             return ListQualificationTypesResponse(numResults: page.count, nextToken: next, qualificationTypes: page)
         }
+    }
+
+    /// Returns one of MTurk's system qualification types in the requester API's shape, or nil for another id.
+    static func systemQualificationType(_ id: String) -> QualificationType? {
+        guard let system = systemQualificationTypes.first(where: { $0.id == id }) else { return nil }
+        var type = QualificationType(qualificationTypeId: system.id)
+        type.name = system.name
+        type.description = system.description
+        type.qualificationTypeStatus = .active
+        type.isRequestable = false
+        type.autoGranted = false
+        return type
     }
 
     func ownedQualificationType(_ id: String) throws -> QualificationType? {
@@ -234,14 +238,7 @@ extension LocalMarketplace {
                 """,
                 [request.qualificationTypeId, status.rawValue, after, size + 1])
             let page = Array(rows.prefix(size))
-            let qualifications = page.map { row in
-                var qualification = Qualification(
-                    qualificationTypeId: row.string("qualification_type_id"), workerId: row.string("worker_id"))
-                qualification.grantTime = row.date("grant_time")
-                qualification.integerValue = row.int("integer_value")
-                qualification.status = row.string("status").map(QualificationStatus.init(rawValue:))
-                return qualification
-            }
+            let qualifications = page.map(Self.qualification)
             let next = rows.count > size
                 ? page.last.flatMap { $0.int64("seq") }.map {
                     PageToken.make("ListWorkersWithQualificationType", after: $0)
@@ -251,8 +248,18 @@ extension LocalMarketplace {
         }
     }
 
+    /// Returns a row of the `qualifications` table in the requester API's shape.
+    static func qualification(_ row: SQLiteRow) -> Qualification {
+        var qualification = Qualification(
+            qualificationTypeId: row.string("qualification_type_id"), workerId: row.string("worker_id"))
+        qualification.grantTime = row.date("grant_time")
+        qualification.integerValue = row.int("integer_value")
+        qualification.status = row.string("status").map(QualificationStatus.init(rawValue:))
+        return qualification
+    }
+
     /// Fails unless the type is one of the caller's own or Masters.
-    private func requireGrantableType(_ id: String, _ now: Date) throws {
+    func requireGrantableType(_ id: String, _ now: Date) throws {
         if Self.isMasters(id) { return }
         guard try ownedQualificationType(id) != nil else { throw LocalError.qualificationTypeNotFound(id, now) }
     }

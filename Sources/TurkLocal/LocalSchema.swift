@@ -120,5 +120,17 @@ enum LocalSchema {
             locale_subdivision TEXT
         );
         """,
+        // Version 2: the Reviewing status of UpdateHITReviewStatus, and the e-mails of NotifyWorkers.
+        """
+        ALTER TABLE hits ADD COLUMN reviewing INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE worker_notifications (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            worker_id TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            message_text TEXT NOT NULL,
+            sent_at REAL NOT NULL
+        );
+        CREATE INDEX worker_notifications_by_worker ON worker_notifications(worker_id);
+        """,
     ]
 }

@@ -41,6 +41,29 @@ public protocol Marketplace: Sendable {
     func getAccountBalance(_ request: GetAccountBalanceRequest) async throws -> GetAccountBalanceResponse
 }
 
+/// A marketplace that also implements requester operations the turkchat tools do not call, so that boto3 and AWS
+/// CLI users of the local wire endpoint can call them too. `LocalMarketplace` and `MTurkClient` conform.
+///
+/// The operations are kept out of `Marketplace` so that wrappers of a `Marketplace` need not forward them. The
+/// wire service serves them when the marketplace behind it conforms, and returns `UnknownOperationException`
+/// otherwise.
+public protocol ExtendedMarketplace: Marketplace {
+    /// Creates a HIT type (or reuses an identical one) and one HIT of it. A reused `UniqueRequestToken` fails as
+    /// in CreateHITWithHITType.
+    func createHIT(_ request: CreateHITRequest) async throws -> CreateHITResponse
+    func listReviewableHITs(_ request: ListReviewableHITsRequest) async throws -> ListReviewableHITsResponse
+    func updateHITReviewStatus(_ request: UpdateHITReviewStatusRequest) async throws -> EmptyResponse
+    /// Raises a HIT's MaxAssignments. A HIT with fewer than 10 cannot reach 10 or more
+    /// (`AWS.MechanicalTurk.InvalidMaximumAssignmentsIncrease`).
+    func createAdditionalAssignmentsForHIT(_ request: CreateAdditionalAssignmentsForHITRequest) async throws
+        -> EmptyResponse
+    /// Sends an e-mail to workers. Workers who cannot be notified come back in the response, not as an error.
+    func notifyWorkers(_ request: NotifyWorkersRequest) async throws -> NotifyWorkersResponse
+    func getQualificationType(_ request: GetQualificationTypeRequest) async throws -> GetQualificationTypeResponse
+    func deleteQualificationType(_ request: DeleteQualificationTypeRequest) async throws -> EmptyResponse
+    func getQualificationScore(_ request: GetQualificationScoreRequest) async throws -> GetQualificationScoreResponse
+}
+
 // MARK: - Pagination
 
 extension Marketplace {

@@ -687,3 +687,299 @@ public struct GetAccountBalanceResponse: Codable, Sendable {
         case onHoldBalance = "OnHoldBalance"
     }
 }
+
+// MARK: - CreateHIT
+
+/// CreateHIT: a HIT type and one HIT in one call. MTurk reuses the HIT type of an identical property set, as
+/// CreateHITType does.
+public struct CreateHITRequest: MTurkOperation {
+    public typealias Response = CreateHITResponse
+    public static let operationName = "CreateHIT"
+
+    public var maxAssignments: Int?
+    public var autoApprovalDelayInSeconds: Int64?
+    public var lifetimeInSeconds: Int64
+    public var assignmentDurationInSeconds: Int64
+    public var reward: String
+    public var title: String
+    public var keywords: String?
+    public var description: String
+    public var question: String?
+    public var requesterAnnotation: String?
+    public var qualificationRequirements: [QualificationRequirement]?
+    public var uniqueRequestToken: String?
+    /// A layout made on the requester website, which MTurk accepts in place of `Question`.
+    public var hitLayoutId: String?
+
+    public init(
+        maxAssignments: Int? = nil, autoApprovalDelayInSeconds: Int64? = nil, lifetimeInSeconds: Int64,
+        assignmentDurationInSeconds: Int64, reward: String, title: String, keywords: String? = nil,
+        description: String, question: String? = nil, requesterAnnotation: String? = nil,
+        qualificationRequirements: [QualificationRequirement]? = nil, uniqueRequestToken: String? = nil,
+        hitLayoutId: String? = nil
+    ) {
+        self.maxAssignments = maxAssignments
+        self.autoApprovalDelayInSeconds = autoApprovalDelayInSeconds
+        self.lifetimeInSeconds = lifetimeInSeconds
+        self.assignmentDurationInSeconds = assignmentDurationInSeconds
+        self.reward = reward
+        self.title = title
+        self.keywords = keywords
+        self.description = description
+        self.question = question
+        self.requesterAnnotation = requesterAnnotation
+        self.qualificationRequirements = qualificationRequirements
+        self.uniqueRequestToken = uniqueRequestToken
+        self.hitLayoutId = hitLayoutId
+    }
+
+    /// The HIT type part of the request, in CreateHITType's shape.
+    public var hitTypeRequest: CreateHITTypeRequest {
+        CreateHITTypeRequest(
+            autoApprovalDelayInSeconds: autoApprovalDelayInSeconds,
+            assignmentDurationInSeconds: assignmentDurationInSeconds, reward: reward, title: title, keywords: keywords,
+            description: description, qualificationRequirements: qualificationRequirements)
+    }
+
+    /// Returns the HIT part of the request in CreateHITWithHITType's shape, for the HIT type `hitTypeId`.
+    public func hitRequest(hitTypeId: String) -> CreateHITWithHITTypeRequest {
+        CreateHITWithHITTypeRequest(
+            hitTypeId: hitTypeId, maxAssignments: maxAssignments, lifetimeInSeconds: lifetimeInSeconds,
+            question: question, requesterAnnotation: requesterAnnotation, uniqueRequestToken: uniqueRequestToken)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxAssignments = "MaxAssignments"
+        case autoApprovalDelayInSeconds = "AutoApprovalDelayInSeconds"
+        case lifetimeInSeconds = "LifetimeInSeconds"
+        case assignmentDurationInSeconds = "AssignmentDurationInSeconds"
+        case reward = "Reward"
+        case title = "Title"
+        case keywords = "Keywords"
+        case description = "Description"
+        case question = "Question"
+        case requesterAnnotation = "RequesterAnnotation"
+        case qualificationRequirements = "QualificationRequirements"
+        case uniqueRequestToken = "UniqueRequestToken"
+        case hitLayoutId = "HITLayoutId"
+    }
+}
+
+public struct CreateHITResponse: Codable, Sendable {
+    public var hit: HIT?
+
+    public init(hit: HIT? = nil) {
+        self.hit = hit
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hit = "HIT"
+    }
+}
+
+// MARK: - ListReviewableHITs
+
+public struct ListReviewableHITsRequest: MTurkOperation {
+    public typealias Response = ListReviewableHITsResponse
+    public static let operationName = "ListReviewableHITs"
+
+    /// Only HITs of this HIT type, when given.
+    public var hitTypeId: String?
+    /// `Reviewable` (the default) or `Reviewing`.
+    public var status: HITStatus?
+    public var nextToken: String?
+    public var maxResults: Int?
+
+    public init(hitTypeId: String? = nil, status: HITStatus? = nil, nextToken: String? = nil, maxResults: Int? = nil) {
+        self.hitTypeId = hitTypeId
+        self.status = status
+        self.nextToken = nextToken
+        self.maxResults = maxResults
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hitTypeId = "HITTypeId"
+        case status = "Status"
+        case nextToken = "NextToken"
+        case maxResults = "MaxResults"
+    }
+}
+
+public struct ListReviewableHITsResponse: Codable, Sendable {
+    public var nextToken: String?
+    public var numResults: Int?
+    public var hits: [HIT]?
+
+    public init(nextToken: String? = nil, numResults: Int? = nil, hits: [HIT]? = nil) {
+        self.nextToken = nextToken
+        self.numResults = numResults
+        self.hits = hits
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case nextToken = "NextToken"
+        case numResults = "NumResults"
+        case hits = "HITs"
+    }
+}
+
+// MARK: - UpdateHITReviewStatus
+
+public struct UpdateHITReviewStatusRequest: MTurkOperation {
+    public typealias Response = EmptyResponse
+    public static let operationName = "UpdateHITReviewStatus"
+
+    public var hitId: String
+    /// False or absent moves a Reviewable HIT to Reviewing; true moves a Reviewing HIT back to Reviewable.
+    public var revert: Bool?
+
+    public init(hitId: String, revert: Bool? = nil) {
+        self.hitId = hitId
+        self.revert = revert
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hitId = "HITId"
+        case revert = "Revert"
+    }
+}
+
+// MARK: - CreateAdditionalAssignmentsForHIT
+
+public struct CreateAdditionalAssignmentsForHITRequest: MTurkOperation {
+    public typealias Response = EmptyResponse
+    public static let operationName = "CreateAdditionalAssignmentsForHIT"
+
+    public var hitId: String
+    public var numberOfAdditionalAssignments: Int
+    public var uniqueRequestToken: String?
+
+    public init(hitId: String, numberOfAdditionalAssignments: Int, uniqueRequestToken: String? = nil) {
+        self.hitId = hitId
+        self.numberOfAdditionalAssignments = numberOfAdditionalAssignments
+        self.uniqueRequestToken = uniqueRequestToken
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hitId = "HITId"
+        case numberOfAdditionalAssignments = "NumberOfAdditionalAssignments"
+        case uniqueRequestToken = "UniqueRequestToken"
+    }
+}
+
+// MARK: - NotifyWorkers
+
+public struct NotifyWorkersRequest: MTurkOperation {
+    public typealias Response = NotifyWorkersResponse
+    public static let operationName = "NotifyWorkers"
+
+    /// The e-mail subject, at most 200 characters.
+    public var subject: String
+    /// The e-mail text, at most 4,096 characters.
+    public var messageText: String
+    /// 1 to 100 worker ids.
+    public var workerIds: [String]
+
+    public init(subject: String, messageText: String, workerIds: [String]) {
+        self.subject = subject
+        self.messageText = messageText
+        self.workerIds = workerIds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case subject = "Subject"
+        case messageText = "MessageText"
+        case workerIds = "WorkerIds"
+    }
+}
+
+public struct NotifyWorkersResponse: Codable, Sendable {
+    /// One entry per worker who could not be notified. The others were.
+    public var notifyWorkersFailureStatuses: [NotifyWorkersFailureStatus]?
+
+    public init(notifyWorkersFailureStatuses: [NotifyWorkersFailureStatus]? = nil) {
+        self.notifyWorkersFailureStatuses = notifyWorkersFailureStatuses
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case notifyWorkersFailureStatuses = "NotifyWorkersFailureStatuses"
+    }
+}
+
+// MARK: - GetQualificationType
+
+public struct GetQualificationTypeRequest: MTurkOperation {
+    public typealias Response = GetQualificationTypeResponse
+    public static let operationName = "GetQualificationType"
+
+    public var qualificationTypeId: String
+
+    public init(qualificationTypeId: String) {
+        self.qualificationTypeId = qualificationTypeId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case qualificationTypeId = "QualificationTypeId"
+    }
+}
+
+public struct GetQualificationTypeResponse: Codable, Sendable {
+    public var qualificationType: QualificationType?
+
+    public init(qualificationType: QualificationType? = nil) {
+        self.qualificationType = qualificationType
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case qualificationType = "QualificationType"
+    }
+}
+
+// MARK: - DeleteQualificationType
+
+public struct DeleteQualificationTypeRequest: MTurkOperation {
+    public typealias Response = EmptyResponse
+    public static let operationName = "DeleteQualificationType"
+
+    public var qualificationTypeId: String
+
+    public init(qualificationTypeId: String) {
+        self.qualificationTypeId = qualificationTypeId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case qualificationTypeId = "QualificationTypeId"
+    }
+}
+
+// MARK: - GetQualificationScore
+
+public struct GetQualificationScoreRequest: MTurkOperation {
+    public typealias Response = GetQualificationScoreResponse
+    public static let operationName = "GetQualificationScore"
+
+    public var qualificationTypeId: String
+    public var workerId: String
+
+    public init(qualificationTypeId: String, workerId: String) {
+        self.qualificationTypeId = qualificationTypeId
+        self.workerId = workerId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case qualificationTypeId = "QualificationTypeId"
+        case workerId = "WorkerId"
+    }
+}
+
+public struct GetQualificationScoreResponse: Codable, Sendable {
+    public var qualification: Qualification?
+
+    public init(qualification: Qualification? = nil) {
+        self.qualification = qualification
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case qualification = "Qualification"
+    }
+}

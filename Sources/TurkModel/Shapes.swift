@@ -322,3 +322,31 @@ public struct Qualification: Codable, Hashable, Sendable {
         case status = "Status"
     }
 }
+
+public struct NotifyWorkersFailureCode: MTurkEnumeration {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public static let softFailure = NotifyWorkersFailureCode(rawValue: "SoftFailure")
+    public static let hardFailure = NotifyWorkersFailureCode(rawValue: "HardFailure")
+}
+
+/// A worker that NotifyWorkers could not notify, and why.
+public struct NotifyWorkersFailureStatus: Codable, Hashable, Sendable {
+    public var notifyWorkersFailureCode: NotifyWorkersFailureCode?
+    public var notifyWorkersFailureMessage: String?
+    public var workerId: String?
+
+    public init(
+        notifyWorkersFailureCode: NotifyWorkersFailureCode?, notifyWorkersFailureMessage: String?, workerId: String?
+    ) {
+        self.notifyWorkersFailureCode = notifyWorkersFailureCode
+        self.notifyWorkersFailureMessage = notifyWorkersFailureMessage
+        self.workerId = workerId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case notifyWorkersFailureCode = "NotifyWorkersFailureCode"
+        case notifyWorkersFailureMessage = "NotifyWorkersFailureMessage"
+        case workerId = "WorkerId"
+    }
+}

@@ -161,13 +161,69 @@ import TurkModel
         #expect(try await client.allWorkers(withQualificationType: typeId).isEmpty)
     }
 
+    @Test func extendedOperationsThroughClient() async throws {
+        let fixture = try Fixture()
+        defer { fixture.tearDown() }
+        let client = makeClient(endpoint: fixture.server.url, credentials: localCredentials)
+        let question = ExternalQuestion(externalURL: "http://127.0.0.1:8080/chat").xml
+
+        // CreateHIT makes the same HIT type as CreateHITType for the same properties.
+        let type = try await createHITType(client)
+        let created = try await client.createHIT(CreateHITRequest(
+            maxAssignments: 1, autoApprovalDelayInSeconds: 3600, lifetimeInSeconds: 3600,
+            assignmentDurationInSeconds: 600, reward: "0.50", title: "Chat", keywords: "chat",
+            description: "Chat with another worker", question: question, uniqueRequestToken: "create-1"))
+        let hit = try #require(created.hit)
+        let hitId = try #require(hit.hitId)
+        #expect(hit.hitTypeId == type)
+
+        // Two more slots, then one worker's work makes the HIT reviewable once it has expired.
+        _ = try await client.createAdditionalAssignmentsForHIT(
+            CreateAdditionalAssignmentsForHITRequest(hitId: hitId, numberOfAdditionalAssignments: 2))
+        #expect(try await client.getHIT(GetHITRequest(hitId: hitId)).hit?.maxAssignments == 3)
+        let worker = "A1EXTENDEDWORKER"
+        let assignment = try fixture.marketplace.acceptHIT(hitId: hitId, workerId: worker)
+        try fixture.marketplace.submitAssignment(assignmentId: assignment.assignmentId, workerId: worker, answers: [("a", "b")])
+        _ = try await client.updateExpirationForHIT(
+            UpdateExpirationForHITRequest(hitId: hitId, expireAt: Date(timeIntervalSince1970: 1_420_070_400)))
+        let reviewable = try await client.listReviewableHITs(ListReviewableHITsRequest(hitTypeId: type))
+        #expect(reviewable.hits?.compactMap(\.hitId) == [hitId])
+        _ = try await client.updateHITReviewStatus(UpdateHITReviewStatusRequest(hitId: hitId))
+        #expect(try await client.getHIT(GetHITRequest(hitId: hitId)).hit?.hitStatus == .reviewing)
+
+        // Only a worker whose work was reviewed can be notified.
+        _ = try await client.approveAssignment(ApproveAssignmentRequest(assignmentId: assignment.assignmentId))
+        let notified = try await client.notifyWorkers(NotifyWorkersRequest(
+            subject: "Thanks", messageText: "More chats tomorrow.", workerIds: [worker, "A1UNKNOWNWORKER"]))
+        #expect(notified.notifyWorkersFailureStatuses?.map(\.workerId) == ["A1UNKNOWNWORKER"])
+        #expect(notified.notifyWorkersFailureStatuses?.first?.notifyWorkersFailureCode == .hardFailure)
+        #expect(try fixture.marketplace.notifications(workerId: worker).map(\.subject) == ["Thanks"])
+
+        let qualification = try await client.createQualificationType(CreateQualificationTypeRequest(
+            name: "turkchat-extended", description: "Extended", qualificationTypeStatus: .active))
+        let qualificationId = try #require(qualification.qualificationType?.qualificationTypeId)
+        _ = try await client.associateQualificationWithWorker(AssociateQualificationWithWorkerRequest(
+            qualificationTypeId: qualificationId, workerId: worker, integerValue: 3, sendNotification: false))
+        let score = try await client.getQualificationScore(
+            GetQualificationScoreRequest(qualificationTypeId: qualificationId, workerId: worker))
+        #expect(score.qualification?.integerValue == 3)
+        let fetched = try await client.getQualificationType(GetQualificationTypeRequest(qualificationTypeId: qualificationId))
+        #expect(fetched.qualificationType?.name == "turkchat-extended")
+        _ = try await client.deleteQualificationType(DeleteQualificationTypeRequest(qualificationTypeId: qualificationId))
+        let gone = await #expect(throws: MTurkError.self) {
+            try await client.getQualificationType(GetQualificationTypeRequest(qualificationTypeId: qualificationId))
+        }
+        #expect(gone?.isNotFound == true)
+    }
+
     /// With 30 % of requests throttled, every create still happens exactly once.
     @Test func throttledCreatesMakeNoDuplicates() async throws {
         let fixture = try Fixture(throttle: 0.3)
         defer { fixture.tearDown() }
         let configuration = MTurkClientConfiguration(
             endpoint: fixture.server.url, target: .local, credentials: localCredentials,
-            retry: RetryPolicy(maxAttempts: 25, baseDelay: 0.002, maxDelay: 0.02), requestsPerSecond: .infinity)
+            retry: RetryPolicy(maxAttempts: 25, baseDelay: 0.002, maxDelay: 0.02), requestsPerSecond: .infinity,
+            log: { _ in })
         let client = MTurkClient(configuration: configuration)
 
         let type = try await createHITType(client)

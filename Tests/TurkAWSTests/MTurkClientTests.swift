@@ -224,6 +224,86 @@ func operation(_ request: LoopbackRequest) -> String {
         #expect(error?.isDuplicateRequest == true)
     }
 
+    @Test func createHITDuplicateOnRetryRecoversHIT() async throws {
+        let hitId = "3RECOVEREDCREATEHIT0000000000"
+        let creates = Mutex(0)
+        let server = try LoopbackHTTPServer { request in
+            if operation(request) == "CreateHIT" {
+                let count = creates.withLock { value in value += 1; return value }
+                if count == 1 { return .json(503, #"{"__type":"ServiceUnavailable","message":"busy"}"#) }
+                return .json(400, #"{"__type":"RequestError","Message":"The HIT with ID \"\#(hitId)\" already exists. (1563311902391 s)","TurkErrorCode":"AWS.MechanicalTurk.HitAlreadyExists"}"#)
+            }
+            return .json(200, #"{"HIT":{"HITId":"\#(hitId)","Title":"Chat"}}"#)
+        }
+        defer { server.stop() }
+        let response = try await makeClient(endpoint: server.url).createHIT(CreateHITRequest(
+            lifetimeInSeconds: 600, assignmentDurationInSeconds: 600, reward: "0.50", title: "Chat",
+            description: "Chat", uniqueRequestToken: "run1-hit0"))
+        #expect(response.hit?.hitId == hitId)
+        #expect(server.requests.map(operation) == ["CreateHIT", "CreateHIT", "GetHIT"])
+    }
+
+    @Test func createHITRecoveryChecksTitle() async throws {
+        // The first attempt fails with a fault; the retry names a HIT with another title, so it is not returned.
+        let answers = Mutex(0)
+        let mixed = try LoopbackHTTPServer { request in
+            if operation(request) == "GetHIT" { return .json(200, #"{"HIT":{"HITId":"3OTHERHIT000000000000","Title":"Other"}}"#) }
+            let count = answers.withLock { value in value += 1; return value }
+            if count == 1 { return .json(500, #"{"__type":"ServiceFault","Message":"x"}"#) }
+            return .json(400, #"{"__type":"RequestError","Message":"The HIT with ID \"3OTHERHIT000000000000\" already exists.","TurkErrorCode":"AWS.MechanicalTurk.HitAlreadyExists"}"#)
+        }
+        defer { mixed.stop() }
+        let error = await #expect(throws: MTurkError.self) {
+            try await makeClient(endpoint: mixed.url, maxAttempts: 2).createHIT(CreateHITRequest(
+                lifetimeInSeconds: 600, assignmentDurationInSeconds: 600, reward: "0.50", title: "Chat",
+                description: "Chat", uniqueRequestToken: "tok"))
+        }
+        #expect(error?.isDuplicateRequest == true)
+        #expect(mixed.requests.map(operation) == ["CreateHIT", "CreateHIT", "GetHIT"])
+    }
+
+    @Test func extensionDuplicateOnRetryCountsAsDone() async throws {
+        let server = try scriptedServer([
+            .json(500, #"{"__type":"ServiceFault","Message":"x"}"#),
+            .json(400, #"{"__type":"RequestError","Message":"already created by request 1f2e","TurkErrorCode":"AWS.MechanicalTurk.DuplicateRequest"}"#),
+        ])
+        defer { server.stop() }
+        _ = try await makeClient(endpoint: server.url).createAdditionalAssignmentsForHIT(
+            CreateAdditionalAssignmentsForHITRequest(hitId: "3ABC", numberOfAdditionalAssignments: 2, uniqueRequestToken: "x1"))
+        #expect(server.requests.count == 2)
+    }
+
+    @Test func unsafeExtendedCallsAreNotRetried() async throws {
+        let server = try scriptedServer([.json(500, #"{"__type":"ServiceFault","Message":"x"}"#)])
+        defer { server.stop() }
+        let client = makeClient(endpoint: server.url)
+        await #expect(throws: MTurkError.self) {
+            try await client.notifyWorkers(NotifyWorkersRequest(subject: "s", messageText: "m", workerIds: ["A1W"]))
+        }
+        await #expect(throws: MTurkError.self) {
+            try await client.createAdditionalAssignmentsForHIT(
+                CreateAdditionalAssignmentsForHITRequest(hitId: "3ABC", numberOfAdditionalAssignments: 1))
+        }
+        await #expect(throws: MTurkError.self) {
+            try await client.createHIT(CreateHITRequest(
+                lifetimeInSeconds: 600, assignmentDurationInSeconds: 600, reward: "0.50", title: "t", description: "d"))
+        }
+        #expect(server.requests.map(operation) == ["NotifyWorkers", "CreateAdditionalAssignmentsForHIT", "CreateHIT"])
+    }
+
+    @Test func createHITChecksQuestionURL() async throws {
+        let server = try scriptedServer([.json(200, #"{"HIT":{"HITId":"3ABC"}}"#)])
+        defer { server.stop() }
+        let request = CreateHITRequest(
+            lifetimeInSeconds: 600, assignmentDurationInSeconds: 600, reward: "0.50", title: "t", description: "d",
+            question: ExternalQuestion(externalURL: "http://127.0.0.1:8080/chat").xml)
+        let error = await #expect(throws: MTurkError.self) {
+            try await makeClient(endpoint: server.url, target: .sandbox).createHIT(request)
+        }
+        #expect(error?.message.contains("is not HTTPS") == true)
+        #expect(server.requests.isEmpty)
+    }
+
     @Test func duplicateBonusOnRetryCountsAsPaid() async throws {
         let server = try scriptedServer([
             .json(500, #"{"__type":"ServiceFault","Message":"x"}"#),

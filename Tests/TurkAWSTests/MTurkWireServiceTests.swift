@@ -179,9 +179,32 @@ private func errorBody(_ response: WireResponse) -> [String: String] {
         #expect(errorBody(misspelt)["__type"] == "UnknownOperationException")
         #expect(errorBody(misspelt)["message"]?.contains("Unknown operation MTurkRequesterServiceV20170117.GetAcountBalance") == true)
 
-        let unimplemented = await send(makeService(stub), signedRequest(operation: "NotifyWorkers"))
-        #expect(errorBody(unimplemented)["message"] == "The local marketplace does not implement NotifyWorkers; the turkchat tools do not use it.")
+        let unimplemented = await send(makeService(stub), signedRequest(operation: "ListQualificationRequests"))
+        #expect(errorBody(unimplemented)["__type"] == "UnknownOperationException")
+        #expect(errorBody(unimplemented)["message"] == "The local marketplace does not implement "
+            + "ListQualificationRequests; docs/local-marketplace.md lists the operations it supports.")
         #expect(stub.callNames.isEmpty)
+    }
+
+    @Test func extendedOperationNeedsExtendedMarketplace() async {
+        // The stub implements only the tools' operations, so the extended ones are unknown to it.
+        let stub = StubMarketplace()
+        let body = #"{"Subject":"s","MessageText":"m","WorkerIds":["A1"]}"#
+        let response = await send(makeService(stub), signedRequest(operation: "NotifyWorkers", body: body))
+        #expect(response.status == 400)
+        #expect(errorBody(response)["__type"] == "UnknownOperationException")
+        #expect(errorBody(response)["message"] == "The marketplace behind this endpoint does not implement NotifyWorkers.")
+        #expect(stub.callNames.isEmpty)
+    }
+
+    @Test func supportedOperationsAreKnownToMTurk() {
+        let supported = Set(MTurkWireService.supportedOperations)
+        #expect(supported.count == 29)
+        #expect(supported.isSubset(of: MTurkWireService.knownMTurkOperations))
+        for name in ["CreateHIT", "ListReviewableHITs", "UpdateHITReviewStatus", "CreateAdditionalAssignmentsForHIT",
+                     "NotifyWorkers", "GetQualificationType", "DeleteQualificationType", "GetQualificationScore"] {
+            #expect(supported.contains(name), "\(name) is not routed")
+        }
     }
 
     @Test func wrongMethodOrPathIsRejected() async {

@@ -193,6 +193,86 @@ class Conformance:
                f"message {error['Error']['Message']}")
         expect(error["ResponseMetadata"]["HTTPStatusCode"] == 400, "status is not 400")
 
+    def check_create_hit(self):
+        hit_type = self.client.create_hit_type(
+            AssignmentDurationInSeconds=600, Reward="0.40", Title="Conformance CreateHIT",
+            Description="CreateHIT reuses this HIT type")["HITTypeId"]
+        arguments = dict(
+            MaxAssignments=2, LifetimeInSeconds=3600, AssignmentDurationInSeconds=600, Reward="0.40",
+            Title="Conformance CreateHIT", Description="CreateHIT reuses this HIT type", Question=QUESTION,
+            RequesterAnnotation=self.run_tag, UniqueRequestToken=f"{self.run_tag}-create-hit")
+        hit = self.client.create_hit(**arguments)["HIT"]
+        expect(hit["HITTypeId"] == hit_type, f"HIT type {hit['HITTypeId']}, expected {hit_type}")
+        expect(hit["MaxAssignments"] == 2, f"MaxAssignments {hit['MaxAssignments']}")
+        expect(hit["HITStatus"] == "Assignable", f"status {hit['HITStatus']}")
+        error = error_of(self.client.create_hit, **arguments)
+        expect(error.get("TurkErrorCode") == "AWS.MechanicalTurk.HitAlreadyExists", f"error {error}")
+        expect(hit["HITId"] in error["Error"]["Message"], f"message {error['Error']['Message']}")
+
+    def check_review_status(self):
+        hit, _ = self.submitted_assignment("review-status", "A1CONFORMREVIEW")
+        hit_id = hit["HITId"]
+        reviewable = self.client.list_reviewable_hits(HITTypeId=hit["HITTypeId"], MaxResults=100)["HITs"]
+        expect(hit_id in [h["HITId"] for h in reviewable], f"reviewable {[h['HITId'] for h in reviewable]}")
+        self.client.update_hit_review_status(HITId=hit_id)
+        expect(self.client.get_hit(HITId=hit_id)["HIT"]["HITStatus"] == "Reviewing", "not Reviewing")
+        reviewing = self.client.list_reviewable_hits(Status="Reviewing", MaxResults=100)["HITs"]
+        expect(hit_id in [h["HITId"] for h in reviewing], "not listed as Reviewing")
+        again = error_of(self.client.update_hit_review_status, HITId=hit_id)
+        expect(again["Error"]["Message"].startswith("This HIT is currently in the state 'Reviewing'."),
+               f"message {again['Error']['Message']}")
+        self.client.update_hit_review_status(HITId=hit_id, Revert=True)
+        expect(self.client.get_hit(HITId=hit_id)["HIT"]["HITStatus"] == "Reviewable", "not Reviewable again")
+        invalid = error_of(self.client.list_reviewable_hits, Status="Assignable")
+        expect(invalid["Error"]["Code"] == "ValidationException", f"error {invalid}")
+
+    def check_additional_assignments(self):
+        hit = self.create_hit("extend", max_assignments=2)
+        token = f"{self.run_tag}-extend"
+        self.client.create_additional_assignments_for_hit(
+            HITId=hit["HITId"], NumberOfAdditionalAssignments=3, UniqueRequestToken=token)
+        expect(self.client.get_hit(HITId=hit["HITId"])["HIT"]["MaxAssignments"] == 5, "MaxAssignments is not 5")
+        repeated = error_of(self.client.create_additional_assignments_for_hit, HITId=hit["HITId"],
+                            NumberOfAdditionalAssignments=3, UniqueRequestToken=token)
+        expect(repeated.get("TurkErrorCode") == "AWS.MechanicalTurk.DuplicateRequest", f"error {repeated}")
+        across_ten = error_of(self.client.create_additional_assignments_for_hit, HITId=hit["HITId"],
+                              NumberOfAdditionalAssignments=5)
+        expect(across_ten.get("TurkErrorCode") == "AWS.MechanicalTurk.InvalidMaximumAssignmentsIncrease",
+               f"error {across_ten}")
+        expect(self.client.get_hit(HITId=hit["HITId"])["HIT"]["MaxAssignments"] == 5, "MaxAssignments changed")
+
+    def check_notify_workers(self):
+        _, assignment = self.submitted_assignment("notify", "A1CONFORMNOTIFY")
+        self.client.approve_assignment(AssignmentId=assignment)
+        response = self.client.notify_workers(
+            Subject="More chats", MessageText="We posted more HITs.", WorkerIds=["A1CONFORMNOTIFY", "A1CONFORMSTRANGER"])
+        failures = response["NotifyWorkersFailureStatuses"]
+        expect([f["WorkerId"] for f in failures] == ["A1CONFORMSTRANGER"], f"failures {failures}")
+        expect(failures[0]["NotifyWorkersFailureCode"] == "HardFailure", f"failures {failures}")
+        too_long = error_of(self.client.notify_workers, Subject="s" * 201, MessageText="m", WorkerIds=["A1CONFORMNOTIFY"])
+        expect(too_long["Error"]["Code"] == "RequestError", f"error {too_long}")
+
+    def check_qualification_type_lookups(self):
+        qualification = self.client.create_qualification_type(
+            Name=f"{self.run_tag}-lookup", Description="lookups", QualificationTypeStatus="Active",
+        )["QualificationType"]["QualificationTypeId"]
+        fetched = self.client.get_qualification_type(QualificationTypeId=qualification)["QualificationType"]
+        expect(fetched["Name"] == f"{self.run_tag}-lookup", f"type {fetched}")
+        self.client.associate_qualification_with_worker(
+            QualificationTypeId=qualification, WorkerId="A1CONFORMSCORE", IntegerValue=5, SendNotification=False)
+        score = self.client.get_qualification_score(QualificationTypeId=qualification, WorkerId="A1CONFORMSCORE")
+        expect(score["Qualification"]["IntegerValue"] == 5, f"score {score['Qualification']}")
+        expect(score["Qualification"]["Status"] == "Granted", f"score {score['Qualification']}")
+        expect(isinstance(score["Qualification"]["GrantTime"], datetime.datetime), "GrantTime is not a timestamp")
+        self.client.delete_qualification_type(QualificationTypeId=qualification)
+        gone = error_of(self.client.get_qualification_type, QualificationTypeId=qualification)
+        expect("does not exist" in gone["Error"]["Message"], f"message {gone['Error']['Message']}")
+
+    def check_unimplemented_operation(self):
+        error = error_of(self.client.list_qualification_requests)
+        expect(error["Error"]["Code"] == "UnknownOperationException", f"code {error['Error']['Code']}")
+        expect("docs/local-marketplace.md" in error["Error"]["Message"], f"message {error['Error']['Message']}")
+
     def check_bad_signature(self):
         forged = make_client(self.endpoint, secret="not-the-local-secret", retries={"max_attempts": 1, "mode": "standard"})
         error = error_of(forged.get_account_balance)
@@ -237,6 +317,11 @@ class Conformance:
             expect(expired.returncode == 0, f"update-expiration-for-hit failed: {expired.stderr}")
             status = json.loads(cli("get-hit", "--hit-id", hit["HITId"]).stdout)["HIT"]["HITStatus"]
             expect(status == "Reviewable", f"status {status}")
+            created = cli("create-hit", "--title", "CLI CreateHIT", "--description", "made by the AWS CLI",
+                          "--reward", "0.25", "--lifetime-in-seconds", "3600",
+                          "--assignment-duration-in-seconds", "600", "--question", QUESTION)
+            expect(created.returncode == 0, f"create-hit failed: {created.stderr}")
+            expect(json.loads(created.stdout)["HIT"]["Title"] == "CLI CreateHIT", f"stdout {created.stdout}")
             deleted = cli("delete-hit", "--hit-id", hit["HITId"])
             expect(deleted.returncode == 0, f"delete-hit failed: {deleted.stderr}")
             missing = cli("get-hit", "--hit-id", hit["HITId"])
