@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all setup build release test test-swift test-wire demo docs bench clean
+.PHONY: all setup build release test demo docs bench clean
 
 all: build
 
@@ -33,9 +33,11 @@ demo: setup
 docs:
 	TURKCHAT_REGENERATE_DOCS=1 $(SWIFT) test --filter GeneratedDocs
 
+# The serve-chat load test; bench/README.md explains the options and records the figures.
 bench: setup
-	$(SWIFT) build -c release
-	bash bench/run.sh
+	$(SWIFT) build -c release --product serve-chat
+	cd bench && $(SWIFT) build -c release
+	cd bench && .build/release/chat-bench --workers 1000 --rate 2000 --duration 8 --warmup 2
 
 clean:
-	rm -rf .build demo-state
+	rm -rf .build bench/.build demo-state
