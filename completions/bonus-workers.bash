@@ -74,7 +74,7 @@ _turkchat_bonus_workers() {
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--dry-run --columns --reason --max-per-payment --max-total --allow-over-max --run --confirm-threshold --pay-waiting --state-dir --target --live --endpoint-url --profile --json -y --yes -h --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W '--dry-run --columns --reason --max-per-payment --max-total --allow-over-max --allow-repeat-bonus --run --confirm-threshold --pay-waiting --state-dir --target --live --endpoint-url --profile --json -y --yes -h --help --version' -- "$cur"))
         return 0
     fi
 

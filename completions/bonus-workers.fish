@@ -6,6 +6,7 @@ complete -c bonus-workers -l 'reason' -x -d 'Sets the reason for every row of a 
 complete -c bonus-workers -l 'max-per-payment' -x -d 'Sets the largest bonus in US dollars that one row may pay without --allow-over-max'
 complete -c bonus-workers -l 'max-total' -x -d 'Sets the largest sum of bonuses in US dollars, before fees, that one file may pay without --allow-over-max'
 complete -c bonus-workers -l 'allow-over-max' -d 'Pays rows and files above --max-per-payment and --max-total'
+complete -c bonus-workers -l 'allow-repeat-bonus' -d 'Pays rows that give a worker another bonus for an assignment that already has one, and each of several identical rows'
 complete -c bonus-workers -l 'run' -x -d 'Sets the run whose assignments fill in the assignment id of a file without an assignment_id column, and records the bonuses under that run'
 complete -c bonus-workers -l 'confirm-threshold' -x -d 'Sets the total in US dollars, fees included, from which the live marketplace asks for the amount to be typed'
 complete -c bonus-workers -l 'pay-waiting' -d 'Pays the bonuses that the run store records as waiting for submission or interrupted, without a CSV file'

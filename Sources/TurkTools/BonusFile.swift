@@ -165,7 +165,6 @@ public struct BonusFile: Sendable {
                 reason: "the bonuses add up to \(total), above the per-file maximum \(limits.maxTotal); "
                     + "raise it with --max-total or pass --allow-over-max"))
         }
-        file.warnings += repeatedRowWarnings(file.lines)
         return file
     }
 
@@ -297,21 +296,6 @@ public struct BonusFile: Sendable {
         let line = BonusLine(
             line: record.line, workerId: workerId, assignmentId: assignmentId, amount: amount, reason: reason)
         return (line, [])
-    }
-
-    private static func repeatedRowWarnings(_ lines: [BonusLine]) -> [String] {
-        var firstLine: [String: Int] = [:]
-        var warnings: [String] = []
-        for line in lines {
-            let key = [line.workerId ?? "", line.assignmentId ?? "", line.amount.mturkString, line.reason]
-                .joined(separator: "\u{1F}")
-            if let first = firstLine[key] {
-                warnings.append("line \(line.line) repeats line \(first); both rows are paid")
-            } else {
-                firstLine[key] = line.line
-            }
-        }
-        return warnings
     }
 }
 

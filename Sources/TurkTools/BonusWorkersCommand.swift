@@ -38,6 +38,9 @@ public struct BonusSettings: Sendable {
     public var payWaiting: Bool
     /// The total from which the live marketplace requires the amount to be typed.
     public var confirmThreshold: USD
+    /// Whether rows may pay a worker again for an assignment that already has a bonus, and identical rows may each
+    /// pay.
+    public var allowRepeatBonus: Bool
 
     public init(parsed: ParsedArguments) throws {
         let argument = parsed.argument("CSV")
@@ -45,6 +48,7 @@ public struct BonusSettings: Sendable {
         dryRun = parsed.flag("dry-run")
         runId = parsed.value("run")
         payWaiting = parsed.flag("pay-waiting")
+        allowRepeatBonus = parsed.flag("allow-repeat-bonus")
         confirmThreshold = try parsed.usd("confirm-threshold") ?? SpendingConfirmation.defaultTypedAmountThreshold
         if payWaiting && argument != nil {
             throw UsageError("--pay-waiting pays the bonuses recorded in the run store and takes no CSV file")
@@ -105,7 +109,8 @@ public struct BonusOutcome: Codable, Sendable, Equatable {
     public var reason: String
     public var token: String
     /// `paid`, `already paid`, `waiting`, `failed`, `pending` (not known whether the call took effect) or, in a dry
-    /// run, `would pay`.
+    /// run, `would pay`, `already paid` or `repeat` (a second bonus for the assignment that needs
+    /// `--allow-repeat-bonus`).
     public var outcome: String
     public var message: String?
 
@@ -141,16 +146,40 @@ public struct BonusJob: Sendable {
         let toPay = try planned.filter { try context.runStore.bonus(token: $0.token)?.state != .paid }
         let amount = toPay.reduce(USD.zero) { $0 + $1.amount }
         let fees = toPay.reduce(USD.zero) { $0 + $1.fee }
-        let summary = "\(toPay.count) of \(planned.count) bonuses to pay: \(amount) + MTurk fees \(fees) = "
-            + "\(amount + fees)"
+        let summary = "\(toPay.count) of \(Plural.count(planned.count, "bonus", "bonuses")) to pay: \(amount) + "
+            + "MTurk fees \(fees) = \(amount + fees)"
+
+        // Bonuses from the ledger (--pay-waiting) were checked when their file was paid.
+        let repeats = input == nil ? [] : try await findRepeats(planned)
+        let repeatsByToken = Dictionary(repeats.map { ($0.bonus.token, $0) }, uniquingKeysWith: { first, _ in first })
 
         if settings.dryRun {
             for bonus in planned {
-                let paid = toPay.contains(bonus) ? "would pay" : "already paid"
-                try context.console.writeJSON(outcome(bonus, paid, message: nil))
+                let repeated = repeatsByToken[bonus.token]
+                let result = !toPay.contains(bonus) ? "already paid"
+                    : repeated != nil && !settings.allowRepeatBonus ? "repeat" : "would pay"
+                try context.console.writeJSON(outcome(bonus, result, message: repeated?.message))
             }
             context.console.note("dry run: " + summary + "; nothing was paid")
+            if !repeats.isEmpty && !settings.allowRepeatBonus {
+                reportRepeats(repeats)
+                throw ToolError(
+                    "\(Plural.count(repeats.count, "row")) would pay a worker a second bonus for the same "
+                        + "assignment, so a real run would pay nothing", hint: Self.repeatHint)
+            }
             return
+        }
+        if !repeats.isEmpty {
+            guard settings.allowRepeatBonus else {
+                reportRepeats(repeats)
+                throw ToolError(
+                    "\(Plural.count(repeats.count, "row")) would pay a worker a second bonus for the same "
+                        + "assignment; nothing was paid", hint: Self.repeatHint)
+            }
+            for repeated in repeats {
+                context.console.warning("\(place(repeated.bonus.line)): paying it because of --allow-repeat-bonus: "
+                    + repeated.message)
+            }
         }
         guard !toPay.isEmpty else {
             for bonus in planned { try context.console.writeJSON(outcome(bonus, "already paid", message: nil)) }
@@ -209,6 +238,17 @@ public struct BonusJob: Sendable {
                             hint: problems.contains { $0.reason.contains("not found") } ? context.unknownIdHint : nil)
         }
         return PlannedBonus.plan(rows)
+    }
+
+    private func reportRepeats(_ repeats: [RepeatedBonus]) {
+        for repeated in repeats {
+            context.console.error("\(place(repeated.bonus.line)): \(repeated.message)")
+        }
+    }
+
+    /// Returns `file:line`, or the file's name alone for a bonus that has no line (one from the ledger).
+    private func place(_ line: Int) -> String {
+        line > 0 ? "\(settings.sourceName):\(line)" : settings.sourceName
     }
 
     private func report(_ problems: [BonusFileProblem]) {

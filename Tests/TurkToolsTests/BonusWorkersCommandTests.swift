@@ -111,16 +111,98 @@ import TurkStore
         #expect(try await paidBonuses(f.harness, f.first).count == 1)
     }
 
-    @Test func identicalRowsArePaidTwice() async throws {
+    @Test func identicalRowsNeedTheRepeatFlag() async throws {
         let f = try await fixture()
         let row = "A1FIRST,\(f.first),0.30,Extra round\n"
         let path = try write("worker_id,assignment_id,amount,reason\n" + row + row, in: f.harness)
-        let result = await f.harness.bonusWorkers([path])
-        #expect(result.status == 0)
-        #expect(result.standardError.contains("line 3 repeats line 2"))
+        let refused = await f.harness.bonusWorkers([path])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("bonuses.csv:3: it repeats line 2 exactly, so worker A1FIRST would be "
+            + "paid $0.30 with reason 'Extra round' twice for assignment \(f.first)"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("1 row would pay a worker a second bonus for the same assignment; "
+            + "nothing was paid"))
+        #expect(refused.standardError.contains("--allow-repeat-bonus"))
+        #expect(try await paidBonuses(f.harness, f.first).isEmpty)
+
+        let dry = await f.harness.bonusWorkers(["--dry-run", path])
+        #expect(dry.status == 1)
+        #expect(dry.jsonLines.map { $0["outcome"] as? String } == ["would pay", "repeat"])
+        #expect((dry.jsonLines.last?["message"] as? String)?.contains("repeats line 2 exactly") == true)
+
+        let allowed = await f.harness.bonusWorkers(["--allow-repeat-bonus", path])
+        #expect(allowed.status == 0, "\(allowed.standardError)")
+        #expect(allowed.standardError.contains("paying it because of --allow-repeat-bonus"))
         #expect(try await paidBonuses(f.harness, f.first).count == 2)
+
+        // A rerun pays nothing and needs no flag, because both rows are paid under their own tokens.
         let again = await f.harness.bonusWorkers([path])
+        #expect(again.status == 0, "\(again.standardError)")
         #expect(again.jsonLines.map { $0["outcome"] as? String } == ["already paid", "already paid"])
+        #expect(try await paidBonuses(f.harness, f.first).count == 2)
+    }
+
+    @Test(arguments: [("0.50", "Great question!"), ("0.55", "Great question")])
+    func editedRowAfterPaymentIsRejected(amount: String, reason: String) async throws {
+        let f = try await fixture()
+        let header = "worker_id,assignment_id,amount,reason\n"
+        let original = try write(header + "A1FIRST,\(f.first),0.50,Great question\n", in: f.harness, name: "v1.csv")
+        #expect(await f.harness.bonusWorkers([original]).status == 0)
+
+        let edited = try write(header + "A2SECOND,\(f.second),0.40,ok\nA1FIRST,\(f.first),\(amount),\(reason)\n",
+                               in: f.harness, name: "v2.csv")
+        let refused = await f.harness.bonusWorkers([edited])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains(
+            "v2.csv:3: worker A1FIRST already received 1 bonus for assignment \(f.first): $0.50 with reason "
+                + "'Great question' (bonus ledger: paid "), "\(refused.standardError)")
+        #expect(refused.standardError.contains("v1.csv line 2), and this row would pay $\(amount) with reason "
+            + "'\(reason)' on top"))
+        #expect(refused.standardError.contains("nothing was paid"))
+        // Nothing in the file is paid, not even the unrelated first row.
+        #expect(try await paidBonuses(f.harness, f.second).isEmpty)
+        #expect(try await paidBonuses(f.harness, f.first).count == 1)
+
+        let dry = await f.harness.bonusWorkers(["--dry-run", edited])
+        #expect(dry.status == 1)
+        #expect(dry.jsonLines.map { $0["outcome"] as? String } == ["would pay", "repeat"])
+
+        let allowed = await f.harness.bonusWorkers(["--allow-repeat-bonus", edited])
+        #expect(allowed.status == 0, "\(allowed.standardError)")
+        #expect(try await paidBonuses(f.harness, f.first).count == 2)
+        #expect(try await paidBonuses(f.harness, f.second).count == 1)
+    }
+
+    @Test func paymentOutsideTheLedgerIsFound() async throws {
+        let f = try await fixture()
+        // Another state directory or tool paid this assignment, so only ListBonusPayments knows.
+        let marketplace = try f.harness.marketplace()
+        _ = try await marketplace.sendBonus(SendBonusRequest(
+            workerId: "A1FIRST", bonusAmount: "1.00", assignmentId: f.first, reason: "Paid elsewhere",
+            uniqueRequestToken: "elsewhere-1"))
+        marketplace.close()
+
+        let path = try write("worker_id,assignment_id,amount,reason\nA1FIRST,\(f.first),1.00,Paid here\n",
+                             in: f.harness)
+        let refused = await f.harness.bonusWorkers([path])
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("$1.00 with reason 'Paid elsewhere' (ListBonusPayments on the "
+            + "local marketplace: granted "), "\(refused.standardError)")
+        #expect(refused.standardError.contains("not in the bonus ledger), and this row would pay $1.00 with reason "
+            + "'Paid here' on top"))
+        #expect(try await paidBonuses(f.harness, f.first).count == 1)
+    }
+
+    @Test func otherRowsOfTheFileAreNotRepeats() async throws {
+        let f = try await fixture()
+        let header = "worker_id,assignment_id,amount,reason\n"
+        let first = "A1FIRST,\(f.first),0.50,Good question\n"
+        // The first row was paid before a crash; the whole file runs again with a second bonus for the assignment.
+        #expect(await f.harness.bonusWorkers([try write(header + first, in: f.harness, name: "part.csv")]).status == 0)
+        let whole = try write(header + first + "A1FIRST,\(f.first),0.25,Quick answer\n", in: f.harness,
+                              name: "whole.csv")
+        let result = await f.harness.bonusWorkers([whole])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.jsonLines.map { $0["outcome"] as? String } == ["already paid", "paid"])
         #expect(try await paidBonuses(f.harness, f.first).count == 2)
     }
 

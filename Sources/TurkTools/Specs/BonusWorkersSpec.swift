@@ -14,12 +14,19 @@ public enum BonusWorkersSpec {
             "Before each payment bonus-workers writes a ledger row and derives the UniqueRequestToken from the row, "
                 + "so a rerun after a crash pays each row exactly once. A bonus for an assignment that is not yet "
                 + "submitted is recorded as waiting and paid by a later run of the same file or by --pay-waiting.",
+            "The token changes when a row's amount or reason changes, so a corrected row would be a second "
+                + "payment, and MTurk cannot take a bonus back. Before paying, bonus-workers looks for earlier "
+                + "bonuses to the same worker for the same assignment in the bonus ledger and in ListBonusPayments. "
+                + "A row that would add to one, or that repeats an earlier row of the file exactly, stops the whole "
+                + "file unless --allow-repeat-bonus is given. Rows of the same file and rows already paid under "
+                + "their own token do not count as earlier bonuses.",
             "A file without an assignment_id column names workers only: each worker's one assignment in the run "
                 + "store (in --run when given) is used. A file without a worker_id column names assignments only: "
                 + "each assignment's worker comes from the marketplace.",
             "bonus-workers prints one JSON object per line for each row: the ids, the amount, MTurk's fee, the "
                 + "token and the outcome (paid, already paid, waiting, failed or pending). With --dry-run the outcome "
-                + "is would pay or already paid, and the total with fees goes to standard error.",
+                + "is would pay, already paid or repeat (a second bonus that needs --allow-repeat-bonus), and the "
+                + "total with fees goes to standard error.",
         ],
         arguments: [
             ArgumentSpec(
@@ -45,6 +52,10 @@ public enum BonusWorkersSpec {
                     + "--allow-over-max.",
                 defaultValue: "200.00"),
             .flag("allow-over-max", help: "Pays rows and files above --max-per-payment and --max-total."),
+            .flag(
+                "allow-repeat-bonus",
+                help: "Pays rows that give a worker another bonus for an assignment that already has one, and each "
+                    + "of several identical rows."),
             OptionSpec(
                 long: "run", valueName: "ID",
                 help: "Sets the run whose assignments fill in the assignment id of a file without an assignment_id "
