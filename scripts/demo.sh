@@ -68,7 +68,7 @@ step "Reviewing: the submitted assignments and their conversations"
 "$bin/review" --run "$run" --list
 
 step "Approving every submitted assignment of the run"
-"$bin/review" --run "$run" --approve-all --json
+"$bin/review" --run "$run" --approve-all
 
 step "Paying a bonus to each worker from a CSV (dry run first, then for real)"
 "$bin/review" --run "$run" --list --json | "$python" -c '
@@ -80,16 +80,16 @@ for line in sys.stdin:
     writer.writerow([assignment["worker_id"], assignment["assignment_id"], "0.25", "Thank you for a clear question and answer."])
 ' >"$state/bonuses.csv"
 "$bin/bonus-workers" --dry-run "$state/bonuses.csv"
-"$bin/bonus-workers" --json "$state/bonuses.csv"
+"$bin/bonus-workers" "$state/bonuses.csv"
 echo "Paying the same file again pays nothing twice:" >&2
-"$bin/bonus-workers" --json "$state/bonuses.csv"
+"$bin/bonus-workers" "$state/bonuses.csv"
 
 step "Blocking and unblocking a worker (soft block with a qualification)"
-echo A2DEMOWORKER02 | "$bin/block" soft-block --qualification demo-blocked --reason "Demo of a soft block." --json
-"$bin/block" soft-unblock --qualification demo-blocked --reason "Demo is over." --json A2DEMOWORKER02
+echo A2DEMOWORKER02 | "$bin/block" soft-block --qualification demo-blocked --reason "Demo of a soft block."
+"$bin/block" soft-unblock --qualification demo-blocked --reason "Demo is over." A2DEMOWORKER02
 
 step "Deleting the run's HITs: the spare one is expired first"
-"$bin/delete-hits" --run "$run" --json
+"$bin/delete-hits" --run "$run"
 
 step "Collected questions and answers"
 "$bin/review" --run "$run" --export "$state/conversations.jsonl"

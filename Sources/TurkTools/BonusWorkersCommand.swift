@@ -99,7 +99,7 @@ public struct BonusSettings: Sendable {
     }
 }
 
-/// The outcome of one bonus, printed as one JSON line.
+/// The outcome of one bonus, printed as one line of text, or of JSON with `--json`.
 public struct BonusOutcome: Codable, Sendable, Equatable {
     public var line: Int?
     public var workerId: String
@@ -118,6 +118,14 @@ public struct BonusOutcome: Codable, Sendable, Equatable {
         case line, amount, fee, reason, token, outcome, message
         case workerId = "worker_id"
         case assignmentId = "assignment_id"
+    }
+
+    /// The line for people: `line 2  A1B2C3  3ABC…  $0.50 + fee $0.10  paid`, and the message in parentheses.
+    public var textLine: String {
+        var text = line.map { "line \($0)  " } ?? ""
+        text += "\(workerId)  \(assignmentId)  $\(amount) + fee $\(fee)  \(outcome)"
+        if let message { text += "  (\(message))" }
+        return text
     }
 }
 
@@ -158,7 +166,7 @@ public struct BonusJob: Sendable {
                 let repeated = repeatsByToken[bonus.token]
                 let result = !toPay.contains(bonus) ? "already paid"
                     : repeated != nil && !settings.allowRepeatBonus ? "repeat" : "would pay"
-                try context.console.writeJSON(outcome(bonus, result, message: repeated?.message))
+                try write(outcome(bonus, result, message: repeated?.message))
             }
             context.console.note("dry run: " + summary + "; nothing was paid")
             if !repeats.isEmpty && !settings.allowRepeatBonus {
@@ -182,7 +190,7 @@ public struct BonusJob: Sendable {
             }
         }
         guard !toPay.isEmpty else {
-            for bonus in planned { try context.console.writeJSON(outcome(bonus, "already paid", message: nil)) }
+            for bonus in planned { try write(outcome(bonus, "already paid", message: nil)) }
             context.console.note("every bonus in the file was paid before")
             return
         }
@@ -198,7 +206,7 @@ public struct BonusJob: Sendable {
             let result = await pay(bonus)
             if result.outcome == "failed" || result.outcome == "pending" { failures += 1 }
             if result.outcome == "waiting" { waiting += 1 }
-            try context.console.writeJSON(result)
+            try write(result)
         }
         if waiting > 0 {
             context.console.note("\(waiting) bonuses wait for their assignment to be submitted; run bonus-workers "
@@ -238,6 +246,10 @@ public struct BonusJob: Sendable {
                             hint: problems.contains { $0.reason.contains("not found") } ? context.unknownIdHint : nil)
         }
         return PlannedBonus.plan(rows)
+    }
+
+    private func write(_ outcome: BonusOutcome) throws {
+        try context.writeResult(outcome, text: outcome.textLine)
     }
 
     private func reportRepeats(_ repeats: [RepeatedBonus]) {

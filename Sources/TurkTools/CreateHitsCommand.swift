@@ -315,7 +315,19 @@ public struct CreateHitsJob: Sendable {
                            overRecruitPercent: config.overRecruitPercent, maxConnections: config.maxConnections,
                            reward: USD(mturkString: config.reward) ?? run.reward)
         if settings.dryRun {
-            context.console.write("run \(runId): \(ledger.count - unfinished.count) HITs created, "
+            let created = ledger.count - unfinished.count
+            if context.json {
+                try context.console.writeJSON([
+                    "run_id": runId, "hits": String(config.totalHITs), "created": String(created),
+                    "to_retry": String(unfinished.count), "to_add_now": String(newSeqs.count),
+                    "left_for_later": String(remaining - newSeqs.count), "reward": plan.reward.mturkString,
+                    "rewards": plan.rewards.mturkString, "fees": plan.fees.mturkString,
+                    "total": plan.totalCost.mturkString, "target": context.target.rawValue,
+                ])
+                return
+            }
+            context.console.write("dry run: nothing is created")
+            context.console.write("run \(runId): \(created) of \(Plural.count(config.totalHITs, "HIT")) created, "
                 + "\(unfinished.count) to retry, \(newSeqs.count) to add now, "
                 + "\(remaining - newSeqs.count) left for later")
             context.console.write("cost of the whole run: \(plan.costSummary)")
@@ -379,7 +391,7 @@ public struct CreateHitsJob: Sendable {
             if stop.isRequested { break }
             let created = try await creator.createHIT(run: run, config: config, hitTypeId: hitTypeId, seq: seq)
             progress.clear()
-            try context.console.writeJSON(created)
+            try context.writeResult(created, text: created.textLine)
             progress.advance()
         }
         progress.finish()

@@ -76,7 +76,7 @@ public struct DeleteHitsSettings: Sendable {
     }
 }
 
-/// The outcome for one HIT, printed as one JSON line.
+/// The outcome for one HIT, printed as one line of text, or of JSON with `--json`.
 public struct DeleteHitsOutcome: Codable, Sendable, Equatable {
     public var hitId: String
     public var runId: String?
@@ -94,6 +94,17 @@ public struct DeleteHitsOutcome: Codable, Sendable, Equatable {
         case title, status, actions, outcome, reason
         case hitId = "hit_id"
         case runId = "run_id"
+    }
+
+    /// The line for people: `3ABC…  deleted  run r2026…  was Assignable: expired, deleted`, and the reason in
+    /// parentheses.
+    public var textLine: String {
+        var text = "\(hitId)  \(outcome)"
+        if let runId { text += "  run \(runId)" }
+        if let status { text += "  was \(status)" }
+        if !actions.isEmpty { text += ": " + actions.joined(separator: ", ") }
+        if let reason { text += "  (\(reason))" }
+        return text
     }
 }
 
@@ -163,7 +174,7 @@ public struct DeleteHitsJob: Sendable {
         }
         for hitId in ordered {
             guard let outcome = outcomes[hitId] else { continue }
-            try context.console.writeJSON(outcome)
+            try context.writeResult(outcome, text: outcome.textLine)
             if outcome.outcome == "not found" {
                 failures += 1
                 context.console.error(

@@ -43,7 +43,7 @@ public struct TaskSummary: Sendable, Equatable {
     }
 }
 
-/// The outcome of creating (or finding) one HIT, printed as one JSON line.
+/// The outcome of creating (or finding) one HIT, printed as one line of text, or of JSON with `--json`.
 public struct CreatedHIT: Codable, Sendable, Equatable {
     public var runId: String
     public var seq: Int
@@ -60,6 +60,11 @@ public struct CreatedHIT: Codable, Sendable, Equatable {
         case hitTypeId = "hit_type_id"
         case previewURL = "preview_url"
         case outcome
+    }
+
+    /// The line for people: `3ABC…  created  run r2026…  seq 2  preview http://…`.
+    public var textLine: String {
+        "\(hitId)  \(outcome)  run \(runId)  seq \(seq)  preview \(previewURL)"
     }
 }
 

@@ -36,6 +36,15 @@ public struct ToolContext: Sendable {
         self.assumeYes = assumeYes
     }
 
+    /// Writes one result to standard output: `value` as a JSON line with `--json`, or else the line `text`.
+    public func writeResult<Value: Encodable>(_ value: Value, text: String) throws {
+        if json {
+            try console.writeJSON(value)
+        } else {
+            console.write(text)
+        }
+    }
+
     /// Returns the hint for an id the marketplace does not know: it may belong to the other environment.
     public var unknownIdHint: String {
         switch target {

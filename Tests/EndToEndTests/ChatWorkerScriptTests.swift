@@ -189,7 +189,8 @@ struct ChatWorkerScriptTests {
         var port = ""
         let deadline = Date().addingTimeInterval(20)
         while port.isEmpty && Date() < deadline {
-            port = ((try? String(contentsOf: portFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = (try? String(contentsOf: portFile, encoding: .utf8)) ?? ""
+            port = text.trimmingCharacters(in: .whitespacesAndNewlines)
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(!port.isEmpty)

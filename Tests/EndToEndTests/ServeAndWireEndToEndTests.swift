@@ -59,7 +59,7 @@ import Glibc
 
         let created = try await sandbox.run(
             "create-hits", ["--endpoint-url", url, "--task", sandbox.taskDirectory.path, "-n", "2", "--server-url", url,
-                            "--block-qualification", "wire-blocked"])
+                            "--block-qualification", "wire-blocked", "--json"])
         #expect(created.status == 0, "\(created.standardError)")
         #expect(created.jsonLines.count == 2)
         let runId = try #require(created.jsonLines.first?["run_id"] as? String)
@@ -71,7 +71,7 @@ import Glibc
         #expect(unknown.status == 1)
         #expect(unknown.standardError.contains("not found"))
 
-        let deleted = try await sandbox.run("delete-hits", ["--endpoint-url", url, "--run", runId])
+        let deleted = try await sandbox.run("delete-hits", ["--endpoint-url", url, "--run", runId, "--json"])
         #expect(deleted.status == 0, "\(deleted.standardError)")
         #expect(deleted.jsonLines.allSatisfy { ($0["outcome"] as? String) == "deleted" })
     }
@@ -92,7 +92,7 @@ import Glibc
 
         let created = try await sandbox.run(
             "create-hits", ["--target", "sandbox", "--endpoint-url", url, "--task", sandbox.taskDirectory.path,
-                            "--server-url", "https://chat.example.org"], environment: credentials)
+                            "--server-url", "https://chat.example.org", "--json"], environment: credentials)
         #expect(created.status == 0, "\(created.standardError)")
         #expect(created.standardError.contains("target sandbox"))
         #expect(created.standardError.contains("endpoint \(url)"))
@@ -120,7 +120,7 @@ import Glibc
         "needs /usr/bin/chromium from Debian's chromium package"))
     func reportOpensInChromiumWithTheHistogram() async throws {
         let sandbox = try ToolSandbox()
-        let created = try await sandbox.run("create-hits", ["--task", sandbox.taskDirectory.path, "-n", "2"])
+        let created = try await sandbox.run("create-hits", ["--task", sandbox.taskDirectory.path, "-n", "2", "--json"])
         let runId = try #require(created.jsonLines.first?["run_id"] as? String)
         let marketplace = try sandbox.marketplace()
         for (index, line) in created.jsonLines.enumerated() {

@@ -82,14 +82,15 @@ import TurkStore
         let sandbox = try ToolSandbox()
         let output = try await sandbox.killAfter(
             lines: afterLines, extraDelay: extraDelay, "create-hits",
-            ["--task", sandbox.taskDirectory.path, "-n", "6"], environment: ["TURKCHAT_TEST_CALL_DELAY_MS": "200"])
+            ["--task", sandbox.taskDirectory.path, "-n", "6", "--json"],
+            environment: ["TURKCHAT_TEST_CALL_DELAY_MS": "200"])
         let firstLines = output.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         let runId = try #require(firstLines.first?["run_id"] as? String)
         #expect(firstLines.count < 6, "the kill landed after the batch finished")
 
-        let rerun = try await sandbox.run("create-hits", ["--run-id", runId])
+        let rerun = try await sandbox.run("create-hits", ["--run-id", runId, "--json"])
         #expect(rerun.status == 0, "\(rerun.standardError)")
 
         let marketplace = try sandbox.marketplace()
@@ -121,11 +122,11 @@ import TurkStore
         try Data(csv.utf8).write(to: file)
 
         let output = try await sandbox.killAfter(
-            lines: afterLines, extraDelay: extraDelay, "bonus-workers", ["--allow-repeat-bonus", file.path],
+            lines: afterLines, extraDelay: extraDelay, "bonus-workers", ["--allow-repeat-bonus", "--json", file.path],
             environment: ["TURKCHAT_TEST_CALL_DELAY_MS": "150"])
         #expect(output.split(separator: "\n").count < 6, "the kill landed after the file was paid")
 
-        let rerun = try await sandbox.run("bonus-workers", ["--allow-repeat-bonus", file.path])
+        let rerun = try await sandbox.run("bonus-workers", ["--allow-repeat-bonus", "--json", file.path])
         #expect(rerun.status == 0, "\(rerun.standardError)")
         #expect(rerun.jsonLines.count == 6)
 
@@ -137,7 +138,7 @@ import TurkStore
         }
 
         // Every row is paid under its own token, so a third run needs no flag.
-        let third = try await sandbox.run("bonus-workers", [file.path])
+        let third = try await sandbox.run("bonus-workers", ["--json", file.path])
         #expect(third.status == 0, "\(third.standardError)")
         #expect(third.jsonLines.allSatisfy { ($0["outcome"] as? String) == "already paid" })
     }
@@ -171,7 +172,8 @@ import TurkStore
     /// Creates a run with `create-hits` and has one worker per HIT accept and submit it, recording the assignment
     /// in the run store as serve-chat does.
     func submittedRun(_ sandbox: ToolSandbox, count: Int) async throws -> (String, [String]) {
-        let created = try await sandbox.run("create-hits", ["--task", sandbox.taskDirectory.path, "-n", String(count)])
+        let created = try await sandbox.run(
+            "create-hits", ["--task", sandbox.taskDirectory.path, "-n", String(count), "--json"])
         guard created.status == 0 else { throw ProcessFailure("create-hits failed: \(created.standardError)") }
         let runId = try #require(created.jsonLines.first?["run_id"] as? String)
         let hitIds = created.jsonLines.compactMap { $0["hit_id"] as? String }

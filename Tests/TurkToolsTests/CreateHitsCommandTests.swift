@@ -48,7 +48,8 @@ import TurkStore
 
     @Test func dryRunCreatesNothing() async throws {
         let harness = try ToolHarness()
-        let result = await harness.createHits(["--task", harness.taskDirectory.path, "-n", "4", "-r", "0.25", "--dry-run"])
+        let result = await harness.createHits(
+            ["--task", harness.taskDirectory.path, "-n", "4", "-r", "0.25", "--dry-run"], json: false)
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("4 HITs × $0.25 reward = $1.00, MTurk fees $0.20"))
         #expect(result.standardOutput.contains("total $1.20"))

@@ -40,8 +40,8 @@ import TurkStore
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.jsonLines.map { $0["seq"] as? Int } == [2, 3])
         #expect(result.standardError.contains(
-            "following run \(runId): checking every 1 s and opening a HIT whenever one is submitted or expires (at most "
-                + "1 open at once), until 3 conversations have started"), "\(result.standardError)")
+            "following run \(runId): checking every 1 s and opening a HIT whenever one is submitted or expires "
+                + "(at most 1 open at once), until 3 conversations have started"), "\(result.standardError)")
         #expect(result.standardError.contains("reached its target: 3 of 3 conversations started; no HIT is open"),
                 "\(result.standardError)")
         let store = try harness.runStore()
@@ -106,7 +106,8 @@ import TurkStore
 
     @Test func newRunWithMaxConnectionsNamesFollow() async throws {
         let harness = try ToolHarness()
-        let result = await harness.createHits(["--task", harness.taskDirectory.path, "-n", "3", "--max-connections", "1"])
+        let result = await harness.createHits(
+            ["--task", harness.taskDirectory.path, "-n", "3", "--max-connections", "1"])
         #expect(result.status == 0, "\(result.standardError)")
         let runId = try #require(result.jsonLines.first?["run_id"] as? String)
         #expect(result.standardError.contains(

@@ -76,9 +76,17 @@ final class ToolHarness: Sendable {
         return Result(status: status, standardOutput: captured.standardOutput, standardError: captured.standardError)
     }
 
-    func createHits(_ arguments: [String], input: String = "", terminal: Bool = false) async -> Result {
-        await run({ await CreateHitsCommand.main(arguments: $0, environment: $1, console: $2) }, arguments,
-                  input: input, terminal: terminal)
+    /// Returns `arguments` with `--json` first, unless `json` is false or the arguments have it already, so that
+    /// tests of the results read JSON Lines and the tests of text output pass `json: false`.
+    static func withJSON(_ arguments: [String], _ json: Bool) -> [String] {
+        json && !arguments.contains("--json") ? ["--json"] + arguments : arguments
+    }
+
+    func createHits(_ arguments: [String], input: String = "", terminal: Bool = false, json: Bool = true) async
+        -> Result
+    {
+        await run({ await CreateHitsCommand.main(arguments: $0, environment: $1, console: $2) },
+                  Self.withJSON(arguments, json), input: input, terminal: terminal)
     }
 
     func review(_ arguments: [String], input: String = "", terminal: Bool = false) async -> Result {
@@ -86,13 +94,14 @@ final class ToolHarness: Sendable {
                   input: input, terminal: terminal)
     }
 
-    func bonusWorkers(_ arguments: [String], input: String = "") async -> Result {
-        await run({ await BonusWorkersCommand.main(arguments: $0, environment: $1, console: $2) }, arguments,
-                  input: input)
+    func bonusWorkers(_ arguments: [String], input: String = "", json: Bool = true) async -> Result {
+        await run({ await BonusWorkersCommand.main(arguments: $0, environment: $1, console: $2) },
+                  Self.withJSON(arguments, json), input: input)
     }
 
-    func deleteHits(_ arguments: [String]) async -> Result {
-        await run({ await DeleteHitsCommand.main(arguments: $0, environment: $1, console: $2) }, arguments)
+    func deleteHits(_ arguments: [String], json: Bool = true) async -> Result {
+        await run({ await DeleteHitsCommand.main(arguments: $0, environment: $1, console: $2) },
+                  Self.withJSON(arguments, json))
     }
 
     func block(_ arguments: [String], input: String = "") async -> Result {

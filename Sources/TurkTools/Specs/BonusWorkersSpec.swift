@@ -23,10 +23,11 @@ public enum BonusWorkersSpec {
             "A file without an assignment_id column names workers only: each worker's one assignment in the run "
                 + "store (in --run when given) is used. A file without a worker_id column names assignments only: "
                 + "each assignment's worker comes from the marketplace.",
-            "bonus-workers prints one JSON object per line for each row: the ids, the amount, MTurk's fee, the "
-                + "token and the outcome (paid, already paid, waiting, failed or pending). With --dry-run the outcome "
-                + "is would pay, already paid or repeat (a second bonus that needs --allow-repeat-bonus), and the "
-                + "total with fees goes to standard error.",
+            "bonus-workers prints one line per row: its line number, the ids, the amount, MTurk's fee and the "
+                + "outcome, which is paid, already paid, waiting, failed or pending. With --json each line is a JSON "
+                + "object that also has the reason and the token. With --dry-run the outcome is would pay, already "
+                + "paid or repeat (a second bonus that needs --allow-repeat-bonus), and the total with fees goes to "
+                + "standard error.",
         ],
         arguments: [
             ArgumentSpec(

@@ -8,7 +8,9 @@ public enum CreateHitsSpec {
         discussion: [
             "create-hits reads a task directory, creates one HIT type and the run's HITs, each with an "
                 + "ExternalQuestion that opens serve-chat's chat page, and records the run in the run store. "
-                + "It prints one JSON object per line for each HIT: its id, its HIT type, the run and a preview URL.",
+                + "It prints one line per HIT: its id, the outcome (created, or recovered or existing when a rerun "
+                + "finds it), the run, the HIT's number in the run and a preview URL. With --json each line is a "
+                + "JSON object that also has the HIT type.",
             "Each HIT has one assignment, so one HIT is one worker's seat in one conversation. A run needs "
                 + "conversations (-n) times the task's agents per conversation HITs, plus --over-recruit percent of "
                 + "that, rounded up, for workers who return a HIT or disconnect. With --max-connections N only N HITs "

@@ -12,8 +12,9 @@ public enum DeleteHitsSpec {
             "MTurk deletes a HIT only when it is Reviewable and all its submitted assignments are approved or "
                 + "rejected. So delete-hits expires open HITs, waits up to --wait for pending assignments, approves "
                 + "or rejects submitted work when --approve-submitted or --reject-submitted says so, and then "
-                + "deletes. It prints one line per HIT with what it did and why, and reports each HIT it could "
-                + "not delete with the reason.",
+                + "deletes. It prints one line per HIT with the outcome, the run, the status it had, the steps taken "
+                + "and the reason for a HIT it could not delete, and with --json one JSON object per line with the "
+                + "same fields and the HIT's title.",
         ],
         options: [
             OptionSpec(long: "run", valueName: "ID", help: "Selects the HITs of this run."),
