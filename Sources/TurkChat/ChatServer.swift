@@ -78,6 +78,10 @@ public final class ChatServer: Sendable {
         }
         defer {
             for source in signalSources { source.cancel() }
+            if configuration.handlesSignals {
+                signal(SIGINT, SIG_DFL)
+                signal(SIGTERM, SIG_DFL)
+            }
         }
 
         try core.start()
