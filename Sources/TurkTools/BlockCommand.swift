@@ -203,7 +203,7 @@ public struct BlockJob: Sendable {
             if context.json {
                 try context.console.writeJSON(outcome)
             } else {
-                context.console.write("\(workerId)  \(outcome.outcome)")
+                context.console.write(TerminalText.escape("\(workerId)  \(outcome.outcome)"))
             }
         }
         if failures > 0 {
@@ -277,7 +277,8 @@ public struct BlockJob: Sendable {
             if context.json {
                 try context.console.writeJSON(entry)
             } else {
-                context.console.write(entry.workerId + (entry.reason.map { "  \($0)" } ?? ""))
+                // The reason is free text from the marketplace.
+                context.console.write(TerminalText.escape(entry.workerId + (entry.reason.map { "  \($0)" } ?? "")))
             }
         }
         if entries.isEmpty && !context.json { context.console.note("no worker is blocked") }

@@ -55,9 +55,12 @@ struct InteractiveReview {
         return failures
     }
 
+    /// Shows one assignment. Everything that workers or the data file wrote is escaped, so that a message cannot
+    /// control the reviewer's terminal.
     private func show(_ item: ReviewItem, position: Int, of total: Int) {
         console.write("")
-        console.write("[\(position)/\(total)] assignment \(item.assignmentId), worker \(item.workerId), HIT \(item.hitId)")
+        console.write(TerminalText.escape(
+            "[\(position)/\(total)] assignment \(item.assignmentId), worker \(item.workerId), HIT \(item.hitId)"))
         if let seconds = item.workingSeconds { console.write("working time: \(ReviewReport.duration(seconds))") }
         if let time = item.autoApprovalTime {
             console.write("auto-approves at \(ReviewReport.isoTime(time)) unless reviewed before")
@@ -69,10 +72,10 @@ struct InteractiveReview {
         if let data = conversation.taskDataJSON,
            let object = try? JSONSerialization.jsonObject(with: Data(data.utf8), options: [.fragmentsAllowed]),
            let context = ConversationExport.contextText(object) {
-            console.write("context: \(context)")
+            console.write("context: \(TerminalText.escape(context))")
         }
         for message in conversation.messages {
-            console.write("  \(message.agentId): \(message.text)")
+            console.write("  \(TerminalText.escape(message.agentId)): \(TerminalText.escape(message.text))")
         }
     }
 

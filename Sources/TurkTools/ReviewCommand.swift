@@ -259,15 +259,17 @@ public struct ReviewJob: Sendable {
             context.console.note("no assignment matches")
             return
         }
+        // Ids and statuses come from the marketplace and messages from workers, so all of it is escaped.
         for item in items {
             var line = "\(item.assignmentId)  \(item.status)  worker \(item.workerId)  HIT \(item.hitId)"
             if let runId = item.runId { line += "  run \(runId)" }
             if item.status == "Submitted", let time = item.autoApprovalTime {
                 line += "  auto-approves \(ReviewReport.isoTime(time))"
             }
-            context.console.write(line)
+            context.console.write(TerminalText.escape(line))
             for message in item.conversation?.messages ?? [] {
-                context.console.write("    \(message.agentId): \(message.text.replacingOccurrences(of: "\n", with: "\n    "))")
+                let text = TerminalText.escape(message.text).replacingOccurrences(of: "\n", with: "\n    ")
+                context.console.write("    \(TerminalText.escape(message.agentId)): \(text)")
             }
         }
     }
@@ -348,7 +350,8 @@ public struct ReviewJob: Sendable {
         if context.json {
             try context.console.writeJSON(outcome)
         } else {
-            context.console.write("\(item.assignmentId)  \(result.outcome)" + (result.message.map { "  (\($0))" } ?? ""))
+            context.console.write(TerminalText.escape(
+                "\(item.assignmentId)  \(result.outcome)" + (result.message.map { "  (\($0))" } ?? "")))
         }
         if result.outcome == "failed" {
             let described = result.message ?? "failed"

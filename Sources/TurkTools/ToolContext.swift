@@ -36,12 +36,13 @@ public struct ToolContext: Sendable {
         self.assumeYes = assumeYes
     }
 
-    /// Writes one result to standard output: `value` as a JSON line with `--json`, or else the line `text`.
+    /// Writes one result to standard output: `value` as a JSON line with `--json`, or else the line `text` with
+    /// terminal control characters shown as visible escapes.
     public func writeResult<Value: Encodable>(_ value: Value, text: String) throws {
         if json {
             try console.writeJSON(value)
         } else {
-            console.write(text)
+            console.write(TerminalText.escape(text))
         }
     }
 
