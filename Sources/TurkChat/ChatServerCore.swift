@@ -32,7 +32,7 @@ final class ChatServerCore: TransportHandler {
         logger = configuration.logger
         transport = LWSTransport(
             options: TransportOptions(
-                host: configuration.host, port: configuration.port,
+                host: try ListenAddress.resolve(configuration.host), port: configuration.port,
                 tlsCertificatePath: configuration.tlsCertificatePath, tlsKeyPath: configuration.tlsKeyPath,
                 limits: configuration.limits, webSocketPaths: ["/ws"]),
             logger: configuration.logger)
@@ -88,10 +88,16 @@ final class ChatServerCore: TransportHandler {
         configuration.publicURL ?? boundURL
     }
 
+    /// The URL of the address the server listens on: the numeric address, also when `--host` was `localhost`.
     var boundURL: URL {
-        let scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
-        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        return URL(string: "\(scheme)://\(host):\(transport.boundPort)")!
+        var components = URLComponents()
+        components.scheme = configuration.tlsCertificatePath == nil ? "http" : "https"
+        components.host = transport.options.host.contains(":") ? "[\(transport.options.host)]" : transport.options.host
+        components.port = transport.boundPort
+        guard let url = components.url else {
+            preconditionFailure("ListenAddress.resolve returned \(transport.options.host), which forms no URL")
+        }
+        return url
     }
 
     /// The base URL that the local worker site's pages submit to (`turkSubmitTo`): this server.

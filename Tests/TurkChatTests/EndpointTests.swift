@@ -94,5 +94,42 @@ extension ServerTests {
             }
             #expect(error?.description.contains("port \(first.url.port!)") == true)
         }
+
+        @Test func localhostListensOnLoopback() throws {
+            let server = try RunningServer { $0.host = "localhost" }
+            defer { server.stop() }
+            #expect(server.url.host == "127.0.0.1")
+            let health = try runProcess("/usr/bin/curl", ["-sS", server.url.absoluteString + "/healthz"])
+            #expect(health.stdout.contains("ok"))
+        }
+
+        // None of these is bound or contacted: the address check rejects them before libwebsockets runs.
+        @Test(arguments: ["999.1.1.1", "10.255.255.1", "example.invalid", "a b"])
+        func addressNotOnThisMachineFailsToStart(host: String) throws {
+            let error = #expect(throws: ChatServerError.self) {
+                _ = try RunningServer { $0.host = host }
+            }
+            #expect(error?.description.contains(host) == true, "\(error?.description ?? "")")
+        }
+
+        @Test func listeningCheckFindsOnlyOwnSockets() throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            #expect(ListenAddress.isListening(port: server.url.port!, address: "127.0.0.1"))
+            #expect(!ListenAddress.isListening(port: server.url.port!, address: "::1"))
+            #expect(!ListenAddress.isListening(port: 1, address: "127.0.0.1"))
+        }
+
+        @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: ServeChatProcess.executable.path),
+                       "build serve-chat first (swift build)"))
+        func serveChatExitsOneOnForeignAddress() throws {
+            let directory = try makeTemporaryDirectory()
+            let output = try runProcess(ServeChatProcess.executable.path,
+                                        ["--state-dir", directory.path, "--port", "0", "--host", "10.255.255.1"],
+                                        timeout: 20)
+            #expect(output.status == 1)
+            #expect(output.stdout.isEmpty, "no URL may be printed: \(output.stdout)")
+            #expect(output.stderr.contains("not an address of this machine"), "\(output.stderr)")
+        }
     }
 }

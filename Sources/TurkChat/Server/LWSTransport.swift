@@ -104,7 +104,10 @@ final class LWSTransport {
         info.keepalive_timeout = 30
         info.alpn = UnsafePointer(cString("http/1.1"))
         info.server_string = UnsafePointer(cString("turkchat"))
+        // Without FAIL_UPON_UNABLE_TO_BIND, lws keeps a vhost whose address it cannot bind and waits for the
+        // address to appear, so the server would run without listening.
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8) | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
+            | UInt64(LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND)
         // libuv's loop waits with epoll, whose cost per wake-up does not grow with the number of open sockets as
         // lws's own poll() loop does. `run(until:)` turns the loop one iteration at a time to check for a stop.
         if useLibuv {
@@ -142,8 +145,10 @@ final class LWSTransport {
             throw TransportError(description: "libwebsockets created no default vhost")
         }
         boundPort = Int(lws_get_vhost_listen_port(vhost))
-        guard boundPort > 0 else {
-            throw TransportError(description: "cannot listen on \(options.host) port \(options.port)")
+        // lws reports the requested port even when it created no listening socket, so look for the socket itself.
+        guard boundPort > 0, ListenAddress.isListening(port: boundPort, address: options.host) else {
+            throw TransportError(description: "cannot listen on \(options.host) port \(options.port): "
+                                 + "libwebsockets created no listening socket")
         }
 
         let box = UnsafeMutableRawPointer.allocate(
