@@ -143,19 +143,41 @@ func htmlEscape(_ text: String) -> String {
     return out
 }
 
-/// Returns the reason phrase for the status codes serve-chat sends.
+/// Returns the standard reason phrase of an HTTP status code (RFC 9110 and, for 429 and 431, RFC 6585), or an
+/// empty phrase for a code it does not list, which RFC 9112 allows.
 func httpReasonPhrase(_ status: Int) -> String {
     switch status {
+    case 100: return "Continue"
+    case 101: return "Switching Protocols"
     case 200: return "OK"
+    case 201: return "Created"
+    case 202: return "Accepted"
+    case 204: return "No Content"
+    case 301: return "Moved Permanently"
+    case 302: return "Found"
     case 303: return "See Other"
+    case 304: return "Not Modified"
+    case 307: return "Temporary Redirect"
+    case 308: return "Permanent Redirect"
     case 400: return "Bad Request"
+    case 401: return "Unauthorized"
     case 403: return "Forbidden"
     case 404: return "Not Found"
     case 405: return "Method Not Allowed"
+    case 408: return "Request Timeout"
     case 409: return "Conflict"
+    case 411: return "Length Required"
     case 413: return "Content Too Large"
+    case 414: return "URI Too Long"
+    case 415: return "Unsupported Media Type"
+    case 422: return "Unprocessable Content"
+    case 429: return "Too Many Requests"
+    case 431: return "Request Header Fields Too Large"
     case 500: return "Internal Server Error"
+    case 501: return "Not Implemented"
+    case 502: return "Bad Gateway"
     case 503: return "Service Unavailable"
-    default: return "Status \(status)"
+    case 504: return "Gateway Timeout"
+    default: return ""
     }
 }

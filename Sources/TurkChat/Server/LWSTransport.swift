@@ -57,8 +57,12 @@ final class LWSTransport {
     private var httpByWSI: [UInt: HTTPConnectionState] = [:]
     private var httpByID: [UInt64: HTTPConnectionState] = [:]
     private var socketsByWSI: [UInt: WebSocket] = [:]
-    /// Accepted connections that have not finished their request headers yet, with the time they were accepted.
-    private var pendingHandshakes: [UInt: Date] = [:]
+    /// Accepted connections that have not finished their request headers yet, with the time they were accepted
+    /// and the client's address.
+    private var pendingHandshakes: [UInt: (accepted: Date, peer: String)] = [:]
+    /// Keep-alive connections between requests, with the client's address. lws may close one while it reads the
+    /// next request, which matters only when that request was too large.
+    private var idleKeepAlive: [UInt: String] = [:]
     /// Write buffer with `LWS_PRE` bytes of headroom, reused for every write.
     private var writeBuffer: UnsafeMutablePointer<UInt8>
     private var writeBufferCapacity: Int
@@ -83,6 +87,7 @@ final class LWSTransport {
     /// Creates the lws context and binds the listening socket. Throws when the address is taken or TLS files
     /// cannot be loaded.
     func start() throws {
+        lwsLogRoute.withLock { $0.logger = logger }
         lws_set_log_level(Int32(LLL_ERR), lwsLogEmit)
 
         protocolName = strdup("turkchat-v1")
@@ -102,6 +107,7 @@ final class LWSTransport {
         info.timeout_secs = UInt32(max(1, options.limits.handshakeTimeoutSeconds))
         info.timeout_secs_ah_idle = UInt32(max(1, options.limits.handshakeTimeoutSeconds))
         info.keepalive_timeout = 30
+        info.max_http_header_data = UInt16(clamping: max(1024, options.limits.maxRequestHeaderBytes))
         info.alpn = UnsafePointer(cString("http/1.1"))
         info.server_string = UnsafePointer(cString("turkchat"))
         // Without FAIL_UPON_UNABLE_TO_BIND, lws keeps a vhost whose address it cannot bind and waits for the
@@ -278,10 +284,11 @@ final class LWSTransport {
         let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(wsi)))
         switch reason {
         case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-            pendingHandshakes[key] = Date()
+            pendingHandshakes[key] = (Date(), peerAddress(wsi))
             return 0
         case LWS_CALLBACK_HTTP:
             pendingHandshakes[key] = nil
+            idleKeepAlive[key] = nil
             return beginHTTP(wsi, key)
         case LWS_CALLBACK_HTTP_BODY:
             return receiveBody(key, input, length)
@@ -294,6 +301,7 @@ final class LWSTransport {
             return 0
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             pendingHandshakes[key] = nil
+            idleKeepAlive[key] = nil
             return filterUpgrade(wsi)
         case LWS_CALLBACK_ESTABLISHED:
             openSocket(wsi, key)
@@ -309,18 +317,46 @@ final class LWSTransport {
             if !stopping { handler?.inboxReady() }
             return 0
         case LWS_CALLBACK_WSI_DESTROY:
-            if let accepted = pendingHandshakes.removeValue(forKey: key), !stopping {
-                let seconds = String(format: "%.1f", Date().timeIntervalSince(accepted))
-                if let count = repeats.count("handshake") {
-                    logger.warning("connection closed before its request headers were complete (handshake timed "
-                                   + "out or the client left)", ["seconds": seconds, "count": String(count)])
-                }
+            let overflowed = lwsLogRoute.withLock { $0.headerOverflowThreads.remove(currentThreadID()) != nil }
+            let idlePeer = idleKeepAlive.removeValue(forKey: key)
+            if let pending = pendingHandshakes.removeValue(forKey: key), !stopping {
+                logIncompleteRequest(accepted: pending.accepted, peer: pending.peer, overflowed: overflowed)
+            } else if let idlePeer, overflowed, !stopping {
+                logIncompleteRequest(accepted: Date(), peer: idlePeer, overflowed: true)
             }
             dropHTTP(key)
             closeSocket(key)
             return 0
         default:
             return 0
+        }
+    }
+
+    /// Logs a connection that closed before lws handed its request over, with the most likely reason.
+    ///
+    /// lws 4.1.6 closes such a connection without a response in three cases. The request line and headers may not
+    /// fit its buffer, which lws reports in its own error line. It may reject the request as malformed, such as
+    /// `%00` in the URL, which decodes to a NUL. Or the request did not arrive within the handshake timeout, which
+    /// the time the connection was open shows. A client that simply left looks like a malformed request.
+    private func logIncompleteRequest(accepted: Date, peer: String, overflowed: Bool) {
+        let seconds = Date().timeIntervalSince(accepted)
+        let kind: String
+        let message: String
+        if overflowed {
+            kind = "request-too-large"
+            message = "rejected a request whose request line and headers exceed "
+                + "\(options.limits.maxRequestHeaderBytes) bytes; libwebsockets closed the connection without a response"
+        } else if seconds >= Double(options.limits.handshakeTimeoutSeconds) - 0.5 {
+            kind = "handshake-timeout"
+            message = "closed a connection that sent no complete request within "
+                + "\(options.limits.handshakeTimeoutSeconds) s"
+        } else {
+            kind = "malformed-request"
+            message = "closed a connection before its request was complete: libwebsockets rejected a malformed "
+                + "request (such as %00 in the URL) without a response, or the client left"
+        }
+        if let count = repeats.count(kind) {
+            logger.warning(message, ["peer": peer, "seconds": String(format: "%.1f", seconds), "count": String(count)])
         }
     }
 
@@ -364,6 +400,18 @@ final class LWSTransport {
         httpByWSI[key] = state
         httpByID[connectionID] = state
 
+        if let rejection = oversizedRequestHead(wsi) {
+            if let count = repeats.count("request-head-\(rejection.status)") {
+                logger.warning("rejected a request", [
+                    "status": String(rejection.status), "reason": rejection.reason, "path": String(path.prefix(200)),
+                    "peer": state.request.remoteAddress, "count": String(count)])
+            }
+            state.closeAfterResponse = true
+            state.bodyRejected = true
+            respond(connectionID, .text(rejection.reason + "\n", status: rejection.status))
+            return 0
+        }
+
         if method == "POST" || method == "PUT" || method == "PATCH" {
             if let length = headers["content-length"].flatMap(Int.init), length > options.limits.maxRequestBodyBytes {
                 logger.warning("request body too large", ["bytes": String(length), "path": path,
@@ -374,11 +422,53 @@ final class LWSTransport {
                                             + "bytes.\n", status: 413))
                 return 0
             }
+            // lws 4.1.6 reported no end of a chunked request body from curl, so ask for a length instead of waiting.
+            if headers["content-length"] == nil && headers["transfer-encoding"] != nil {
+                if let count = repeats.count("request-head-411") {
+                    logger.warning("rejected a request", [
+                        "status": "411", "reason": "chunked request body", "path": String(path.prefix(200)),
+                        "peer": state.request.remoteAddress, "count": String(count)])
+                }
+                state.bodyRejected = true
+                state.closeAfterResponse = true
+                respond(connectionID, .text("Send the request body with a Content-Length header.\n", status: 411))
+                return 0
+            }
+            // A request without Content-Length or Transfer-Encoding has no body (RFC 9112, section 6.3), and lws
+            // then reports no body completion either. lws still expects a body on the connection, so it is closed
+            // after the response.
+            if headers["content-length"] == nil {
+                state.closeAfterResponse = true
+                dispatch(state)
+                return 0
+            }
             // The body arrives in LWS_CALLBACK_HTTP_BODY; dispatch when it is complete.
             return 0
         }
         dispatch(state)
         return 0
+    }
+
+    /// Checks the request target and header sizes that lws let through. Returns the status and reason of a
+    /// rejection, or nil.
+    private func oversizedRequestHead(_ wsi: OpaquePointer) -> (status: Int, reason: String)? {
+        let uriTokens = [WSI_TOKEN_GET_URI, WSI_TOKEN_POST_URI, WSI_TOKEN_HEAD_URI, WSI_TOKEN_PUT_URI,
+                         WSI_TOKEN_DELETE_URI, WSI_TOKEN_OPTIONS_URI, WSI_TOKEN_PATCH_URI, WSI_TOKEN_HTTP_COLON_PATH,
+                         WSI_TOKEN_HTTP_URI_ARGS]
+        var uriBytes = 0
+        var fieldBytes = 0
+        for raw in 0..<WSI_TOKEN_COUNT.rawValue {
+            let token = lws_token_indexes(rawValue: raw)
+            let length = Int(max(0, lws_hdr_total_length(wsi, token)))
+            if uriTokens.contains(token) { uriBytes += length } else { fieldBytes += length }
+        }
+        if uriBytes > options.limits.maxRequestURIBytes {
+            return (414, "The request URL is longer than \(options.limits.maxRequestURIBytes) bytes.")
+        }
+        if fieldBytes > options.limits.maxRequestFieldBytes {
+            return (431, "The request header fields are larger than \(options.limits.maxRequestFieldBytes) bytes.")
+        }
+        return nil
     }
 
     private func receiveBody(_ key: UInt, _ input: UnsafeMutableRawPointer?, _ length: Int) -> Int32 {
@@ -458,6 +548,10 @@ final class LWSTransport {
                                         lws_filepos_t(response.body.count), &position, end) != 0
         }
         if commonFailed { return false }
+        // lws 4.1.6 writes "Redirect" for every 3xx status and no phrase for some others; put the standard one in.
+        guard replaceReasonPhrase(start: start, position: &position, end: end, status: response.status) else {
+            return false
+        }
         for (name, value) in response.headers {
             let nameBytes = Array((name.lowercased() + ":").utf8) + [0]
             let valueBytes = Array(value.utf8)
@@ -472,11 +566,34 @@ final class LWSTransport {
         return lws_finalize_write_http_header(wsi, start, &position, end) == 0
     }
 
+    /// Rewrites the status line that lws wrote at `start` as `HTTP/x.y NNN <standard reason phrase>`, moving the
+    /// header lines after it.
+    private func replaceReasonPhrase(
+        start: UnsafeMutablePointer<UInt8>, position: inout UnsafeMutablePointer<UInt8>?, end: UnsafeMutablePointer<UInt8>,
+        status: Int
+    ) -> Bool {
+        guard let current = position else { return false }
+        let written = UnsafeMutableBufferPointer(start: start, count: current - start)
+        guard let lineEnd = written.firstIndex(of: 13), written.starts(with: Array("HTTP/".utf8)),
+              let space = written[..<lineEnd].firstIndex(of: 32)
+        else { return true }
+        let version = Array(written[..<space])
+        let line = version + Array(" \(status) \(httpReasonPhrase(status))".utf8)
+        let rest = current - (start + lineEnd)
+        guard start + line.count + rest <= end else { return false }
+        (start + line.count).update(from: start + lineEnd, count: rest)
+        start.update(from: line, count: line.count)
+        position = start + line.count + rest
+        return true
+    }
+
     private func finishTransaction(_ wsi: OpaquePointer, _ key: UInt, _ state: HTTPConnectionState) -> Int32 {
         httpByID[state.id] = nil
         httpByWSI[key] = nil
         if state.closeAfterResponse { return -1 }
-        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
+        if lws_http_transaction_completed(wsi) != 0 { return -1 }
+        idleKeepAlive[key] = state.request.remoteAddress
+        return 0
     }
 
     private func dropHTTP(_ key: UInt) {
@@ -896,9 +1013,33 @@ private func lwsTimerCallback(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t
     Unmanaged<LWSTransport>.fromOpaque(owner).takeUnretainedValue().timerFired()
 }
 
-/// Sends libwebsockets' own error lines to stderr.
+/// Where libwebsockets' own log lines go. lws's log callback is process-wide, so the transport that started
+/// last owns it.
+private struct LWSLogRoute {
+    var logger: ChatLogger?
+    /// Service threads on which lws reported a request head larger than its buffer, since the transport last
+    /// looked; the next incomplete request on that thread is logged as too large.
+    var headerOverflowThreads: Set<UInt> = []
+}
+
+private let lwsLogRoute = Mutex(LWSLogRoute())
+
+private func currentThreadID() -> UInt { UInt(pthread_self()) }
+
+/// Passes libwebsockets' own error lines to the transport's logger. The header-overflow line is kept as a mark
+/// for the transport's own line about that request instead.
 private func lwsLogEmit(_ level: Int32, _ line: UnsafePointer<CChar>?) {
     guard let line else { return }
     let text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
-    FileHandle.standardError.write(Data("serve-chat: libwebsockets: \(text)\n".utf8))
+    let (isOverflow, logger) = lwsLogRoute.withLock { route in
+        guard text.contains("Ran out of header data space") else { return (false, route.logger) }
+        route.headerOverflowThreads.insert(currentThreadID())
+        return (true, route.logger)
+    }
+    if isOverflow { return }
+    if let logger {
+        logger.error("libwebsockets: \(text)")
+    } else {
+        FileHandle.standardError.write(Data("serve-chat: libwebsockets: \(text)\n".utf8))
+    }
 }

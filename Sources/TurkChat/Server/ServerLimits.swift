@@ -6,6 +6,15 @@ public struct ServerLimits: Sendable, Equatable {
     /// Maximum request body size accepted (a form post or a wire API call); larger bodies get 413 and the connection
     /// is closed. MTurk's API calls are a few KiB, so 1 MiB leaves room for a large `Question` document.
     public var maxRequestBodyBytes: Int = 1 << 20
+    /// Size of libwebsockets' buffer for one request's line and headers. libwebsockets 4.1.6 closes a connection
+    /// whose request does not fit, without a response; serve-chat logs it. At most 65,535 (lws stores it in 16 bits).
+    public var maxRequestHeaderBytes: Int = 16 * 1024
+    /// Maximum length of the request target (path and query); a longer one gets 414. The task URL that MTurk
+    /// opens, with its five parameters, is a few hundred bytes.
+    public var maxRequestURIBytes: Int = 8 * 1024
+    /// Maximum total size of the header field values that libwebsockets parses itself (Host, Cookie, User-Agent
+    /// and the other standard ones); more gets 431.
+    public var maxRequestFieldBytes: Int = 8 * 1024
     /// Maximum WebSocket message size, after reassembling its frames. A larger one closes the socket with 1009.
     public var maxWebSocketMessageBytes: Int = 64 * 1024
     /// Maximum chat message length in Unicode scalars; longer texts get an error frame and are not stored.
