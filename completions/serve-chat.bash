@@ -77,7 +77,7 @@ _turkchat_serve_chat() {
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--host --port --task --tls-cert --tls-key --public-url --no-worker-site --no-wire-endpoint --state-dir --target --live --endpoint-url --profile --json -h --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W '--host --port --task --tls-cert --tls-key --public-url --no-worker-site --no-wire-endpoint --local-human --state-dir --target --live --endpoint-url --profile --json -h --help --version' -- "$cur"))
         return 0
     fi
 

@@ -9,6 +9,7 @@ complete -c serve-chat -l 'tls-key' -r -F -d 'Sets the PEM private key of the --
 complete -c serve-chat -l 'public-url' -x -d 'Sets the URL at which workers reach this server, when a proxy or a name differs from the address it listens on'
 complete -c serve-chat -l 'no-worker-site' -d 'Turns off the worker site that the local target serves'
 complete -c serve-chat -l 'no-wire-endpoint' -d 'Turns off the MTurk API endpoint that the local target serves'
+complete -c serve-chat -l 'local-human' -d 'Lets the person at this terminal play the local human of tasks that have one, such as multi_agent_dialog: their messages are shown on standard output and replies are read from standard input'
 complete -c serve-chat -l 'state-dir' -x -a '(__fish_complete_directories)' -d 'Sets the state directory, which contains the run store and the local marketplace'
 complete -c serve-chat -l 'target' -x -a 'local sandbox' -d 'Sets the marketplace: the offline local one or MTurk\'s sandbox'
 complete -c serve-chat -l 'live' -d 'Uses MTurk\'s live marketplace, where real workers are paid with real money'

@@ -37,6 +37,9 @@ public enum ServeChatCommand {
         configuration.publicURL = try parsed.url("public-url")
         configuration.workerSiteEnabled = !parsed.flag("no-worker-site")
         configuration.wireEndpointEnabled = !parsed.flag("no-wire-endpoint")
+        if parsed.flag("local-human") {
+            configuration.console = .standard
+        }
 
         var taskDirectories: [URL] = []
         for path in parsed.values("task") {

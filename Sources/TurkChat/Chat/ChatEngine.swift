@@ -484,7 +484,7 @@ final class ChatEngine {
             if let human = task.localHuman {
                 guard let console = core.consoleAgent else {
                     throw ChatServerError("the task needs a person at serve-chat's terminal (\(human)), but "
-                                          + "serve-chat runs without a console")
+                                          + "serve-chat runs without a console; start it with --local-human")
                 }
                 conversation.addProgramAgent(console.agent(id: human))
             }

@@ -44,6 +44,11 @@ public enum ServeChatSpec {
                     + "address it listens on."),
             .flag("no-worker-site", help: "Turns off the worker site that the local target serves."),
             .flag("no-wire-endpoint", help: "Turns off the MTurk API endpoint that the local target serves."),
+            .flag(
+                "local-human",
+                help: "Lets the person at this terminal play the local human of tasks that have one, such as "
+                    + "multi_agent_dialog: their messages are shown on standard output and replies are read from "
+                    + "standard input."),
             CommonOptions.stateDir,
             CommonOptions.target,
             CommonOptions.live,
