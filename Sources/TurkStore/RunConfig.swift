@@ -46,6 +46,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var hardBlock: Bool
     /// The requester's own soft block, given by `block --soft`; HITs require it not to exist.
     public var blockQualification: NamedQualification?
+    /// The qualification that the task itself gives to workers it excludes, such as those who fail a qualification
+    /// test; HITs require it not to exist.
+    public var taskQualification: NamedQualification?
 
     public var title: String
     public var description: String
@@ -110,6 +113,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         case disconnectQualification = "disconnect_qualification"
         case hardBlock = "hard_block"
         case blockQualification = "block_qualification"
+        case taskQualification = "task_qualification"
         case title
         case description
         case keywords
@@ -139,6 +143,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
             NamedQualification.self, forKey: .disconnectQualification)
         hardBlock = try container.decodeIfPresent(Bool.self, forKey: .hardBlock) ?? false
         blockQualification = try container.decodeIfPresent(NamedQualification.self, forKey: .blockQualification)
+        taskQualification = try container.decodeIfPresent(NamedQualification.self, forKey: .taskQualification)
         title = try container.decodeIfPresent(String.self, forKey: .title) ?? ""
         description = try container.decodeIfPresent(String.self, forKey: .description) ?? ""
         keywords = try container.decodeIfPresent(String.self, forKey: .keywords)

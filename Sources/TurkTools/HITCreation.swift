@@ -22,11 +22,15 @@ public struct TaskSummary: Sendable, Equatable {
     /// The roles of one conversation's human workers.
     public var agentIds: [String]
     public var frameHeight: Int?
+    /// The qualification serve-chat gives to workers the task excludes (a failed qualification test); the HITs
+    /// require it not to exist.
+    public var exclusionQualification: String?
 
     public init(
         name: String, directory: URL, kind: String, title: String, description: String, keywords: String? = nil,
         reward: USD? = nil, assignmentDurationSeconds: Int = 1_800, lifetimeSeconds: Int = 86_400,
-        autoApprovalDelaySeconds: Int = 259_200, agentIds: [String], frameHeight: Int? = nil
+        autoApprovalDelaySeconds: Int = 259_200, agentIds: [String], frameHeight: Int? = nil,
+        exclusionQualification: String? = nil
     ) {
         self.name = name
         self.directory = directory
@@ -40,6 +44,7 @@ public struct TaskSummary: Sendable, Equatable {
         self.autoApprovalDelaySeconds = autoApprovalDelaySeconds
         self.agentIds = agentIds
         self.frameHeight = frameHeight
+        self.exclusionQualification = exclusionQualification
     }
 }
 

@@ -23,6 +23,14 @@ public enum TaskLoading {
             name: task.name, directory: task.directory, kind: task.kind, title: task.title,
             description: task.description, keywords: task.keywords, reward: USD(mturkString: task.reward),
             assignmentDurationSeconds: task.assignmentDurationSeconds, lifetimeSeconds: task.lifetimeSeconds,
-            autoApprovalDelaySeconds: task.autoApprovalDelaySeconds, agentIds: task.agentIds)
+            autoApprovalDelaySeconds: task.autoApprovalDelaySeconds, agentIds: task.agentIds,
+            exclusionQualification: exclusionQualification(of: task))
+    }
+
+    /// Returns the qualification that serve-chat grants to workers this task excludes: `settings.qualification_name`,
+    /// or `<task>-failed-test` for the qualification flow, which is the name serve-chat uses then.
+    static func exclusionQualification(of task: TaskDefinition) -> String? {
+        if let name = task.settings["qualification_name"]?.stringValue, !name.isEmpty { return name }
+        return task.kind == "qualification_flow" ? "\(task.name)-failed-test" : nil
     }
 }
