@@ -120,6 +120,12 @@ import TurkStore
         #expect(lines.all == [#"info: started empty="" reason="two words" url=http://127.0.0.1:1"#])
     }
 
+    @Test func stderrLineHasUTCTimestamp() {
+        let date = Date(timeIntervalSince1970: 1_777_636_800.25)
+        let line = ChatLogger.stampedLine(prefix: "serve-chat", "notice: started", at: date)
+        #expect(line == "serve-chat: 2026-05-01T12:00:00.250Z notice: started")
+    }
+
     @Test func newlinesAndQuotesAreEscaped() {
         #expect(ChatLogger.quoted("a \"b\"\nc") == #""a \"b\"\nc""#)
     }

@@ -3,7 +3,7 @@ import Synchronization
 
 /// A small structured logger for serve-chat: one line per event, `level: message key=value ...`, keys sorted.
 ///
-/// The command wrapper passes a sink that prefixes the tool name and writes to stderr; tests pass a sink that
+/// The default sink writes `serve-chat: <ISO 8601 UTC time> level: message ...` to stderr; tests pass a sink that
 /// collects lines. Values that contain spaces or quotes are quoted, so a line always splits back into its fields.
 public struct ChatLogger: Sendable {
     public enum Level: Int, Sendable, Comparable, CaseIterable {
@@ -30,12 +30,25 @@ public struct ChatLogger: Sendable {
         self.sink = sink
     }
 
-    /// A logger that writes each line to stderr with `prefix: ` in front, under a lock so lines never interleave.
+    /// A logger that writes each line to stderr with `prefix: ` and the UTC time in front, under a lock so lines
+    /// never interleave.
     public static func standardError(prefix: String, minimumLevel: Level = .info) -> ChatLogger {
         ChatLogger(minimumLevel: minimumLevel) { line in
-            standardErrorLock.withLock { _ in
-                FileHandle.standardError.write(Data("\(prefix): \(line)\n".utf8))
-            }
+            writeToStandardError(stampedLine(prefix: prefix, line, at: Date()))
+        }
+    }
+
+    /// Returns `prefix: 2026-05-01T12:00:00.250Z line`, the time in ISO 8601 UTC with milliseconds.
+    static func stampedLine(prefix: String, _ line: String, at date: Date) -> String {
+        "\(prefix): \(date.formatted(timestampStyle)) \(line)"
+    }
+
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
+    /// Writes one line to stderr under the lock that the stderr loggers share.
+    static func writeToStandardError(_ line: String) {
+        standardErrorLock.withLock { _ in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
     }
 

@@ -1040,6 +1040,7 @@ private func lwsLogEmit(_ level: Int32, _ line: UnsafePointer<CChar>?) {
     if let logger {
         logger.error("libwebsockets: \(text)")
     } else {
-        FileHandle.standardError.write(Data("serve-chat: libwebsockets: \(text)\n".utf8))
+        ChatLogger.writeToStandardError(ChatLogger.stampedLine(prefix: "serve-chat", "libwebsockets: \(text)",
+                                                               at: Date()))
     }
 }
