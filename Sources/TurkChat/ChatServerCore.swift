@@ -38,6 +38,9 @@ final class ChatServerCore: TransportHandler {
             logger: configuration.logger)
         inbox = Inbox(waker: transport.waker)
 
+        guard (0...65_535).contains(configuration.port) else {
+            throw ChatServerError("invalid port \(configuration.port): it must be from 0 to 65535 (0 takes a free port)")
+        }
         guard (configuration.tlsCertificatePath == nil) == (configuration.tlsKeyPath == nil) else {
             throw ChatServerError("TLS needs both a certificate and a key; pass --tls-cert and --tls-key together")
         }
@@ -261,10 +264,13 @@ final class ChatServerCore: TransportHandler {
         runLoader.withRun(parameters.runId) { [weak self] result in
             guard let self else { return }
             switch result {
-            case .failure(let error):
+            case .failure(let error) where error.isNotFound:
                 self.transport.respond(request.connectionID, .html(Pages.message(
-                    title: "Task not available", text: error.message, isError: true),
-                    status: error.isNotFound ? 404 : 503))
+                    title: "Task not available", text: error.message, isError: true), status: 404))
+            case .failure:
+                // RunLoader logged the problem; the page does not show paths on the server.
+                self.transport.respond(request.connectionID, .html(Pages.message(
+                    title: "Task not available", text: InactiveText.runUnavailable, isError: true), status: 503))
             case .success(let run):
                 let task = run.task.definition
                 let description = Pages.taskDescriptionHTML(task, preview: parameters.isPreview)

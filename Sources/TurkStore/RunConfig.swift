@@ -130,7 +130,17 @@ public struct RunConfig: Codable, Sendable, Equatable {
         conversations = try container.decode(Int.self, forKey: .conversations)
         agentIds = try container.decodeIfPresent([String].self, forKey: .agentIds) ?? ["Worker"]
         overRecruitPercent = try container.decodeIfPresent(Int.self, forKey: .overRecruitPercent) ?? 0
-        totalHITs = try container.decodeIfPresent(Int.self, forKey: .totalHITs) ?? conversations * agentIds.count
+        if let total = try container.decodeIfPresent(Int.self, forKey: .totalHITs) {
+            totalHITs = total
+        } else {
+            let (product, overflow) = conversations.multipliedReportingOverflow(by: agentIds.count)
+            guard !overflow else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .conversations, in: container,
+                    debugDescription: "\(conversations) conversations of \(agentIds.count) agents is too many HITs")
+            }
+            totalHITs = product
+        }
         maxConnections = try container.decodeIfPresent(Int.self, forKey: .maxConnections) ?? 0
         countComplete = try container.decodeIfPresent(Bool.self, forKey: .countComplete) ?? false
         unique = try container.decodeIfPresent(Bool.self, forKey: .unique) ?? false

@@ -134,6 +134,38 @@ import Testing
         #expect(error?.file.hasSuffix("my_task/task.json") == true)
     }
 
+    // Int(1e20) traps, so each of these once stopped create-hits and serve-chat with a fatal error.
+    @Test(arguments: [
+        ("idle_timeout_seconds", "1e20", "from 5 to 86400"),
+        ("lifetime_seconds", "1e20", "from 30 to 31536000"),
+        ("auto_approval_delay_seconds", "-1e19", "from 0 to 2592000"),
+        ("reconnect_grace_seconds", "-1e20", "from 1 to 3600"),
+        ("assignment_duration_seconds", "1.5", "from 30 to 31536000"),
+        ("idle_timeout_seconds", "\"600\"", "from 5 to 86400"),
+    ])
+    func numberOutOfRangeIsReported(key: String, value: String, range: String) throws {
+        let json = validTask.replacingOccurrences(of: "{", with: "{\"\(key)\": \(value), ")
+        let directory = try taskDirectory(json)
+        let error = #expect(throws: TaskDefinitionError.self) { try TaskDefinition.load(directory: directory) }
+        let message = error?.message ?? ""
+        #expect(error?.file.hasSuffix("my_task/task.json") == true)
+        #expect(message.contains("\"\(key)\""), "\(message)")
+        #expect(message.contains(range), "\(message)")
+        let shown = value == "1e20" ? "1e+20" : value == "-1e19" ? "-1e+19" : value == "-1e20" ? "-1e+20" : value
+        #expect(message.contains(shown), "\(message)")
+    }
+
+    @Test func botTimeoutOutOfRangeIsReported() throws {
+        let json = #"""
+        {"title": "T", "description": "D", "reward": "0.25", "kind": "multi_agent_dialog", "agent_ids": ["A"],
+         "settings": {"bots": [{"command": ["true"], "timeout_seconds": 1e300}]}}
+        """#
+        let directory = try taskDirectory(json)
+        let error = #expect(throws: TaskDefinitionError.self) { try TaskDefinition.validate(directory: directory) }
+        #expect(error?.message.contains("\"timeout_seconds\" 1e+300") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("from 1 to 3600") == true)
+    }
+
     @Test func missingTaskFileIsReported() throws {
         let directory = try makeTemporaryDirectory()
         let error = #expect(throws: TaskDefinitionError.self) { try TaskDefinition.load(directory: directory) }

@@ -21,8 +21,8 @@ struct ProgramSpec: Sendable, Equatable {
         guard !agentId.isEmpty else { throw fail("\"agent_id\" must not be empty") }
         var timeout = 30.0
         if let value = object["timeout_seconds"] {
-            guard case .number(let seconds) = value, seconds > 0, seconds <= 3600 else {
-                throw fail("\"timeout_seconds\" must be a number of seconds from 1 to 3600")
+            guard case .number(let seconds) = value, seconds >= 1, seconds <= 3600 else {
+                throw fail("invalid \"timeout_seconds\" \(value.jsonText): it must be a number of seconds from 1 to 3600")
             }
             timeout = seconds
         }

@@ -245,7 +245,7 @@ enum ChatAssets {
         state.heartbeat = null;
       }
       if (state.inactive || event.code === 4001 || event.code === 4003 || event.code === 4004 ||
-          event.code === 4009 || event.code === 4011) {
+          event.code === 4009 || event.code === 4011 || event.code === 4012) {
         if (!state.inactive) {
           setStatus('Disconnected: ' + (event.reason || 'the server closed the connection') + '.');
           setInputEnabled(false);

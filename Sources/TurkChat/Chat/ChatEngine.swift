@@ -128,9 +128,11 @@ final class ChatEngine {
         runLoader.withRun(request.runId) { [weak self] result in
             guard let self, !socket.isClosed else { return }
             switch result {
+            case .failure(let error) where error.isNotFound:
+                self.rejectJoin(socket, code: CloseCode.notFound, reason: error.message, request)
             case .failure(let error):
-                self.rejectJoin(socket, code: error.isNotFound ? CloseCode.notFound : CloseCode.internalError,
-                                reason: error.message, request)
+                self.rejectJoin(socket, code: CloseCode.runUnavailable, reason: InactiveText.runUnavailable, request,
+                                detail: error.message)
             case .success(let run):
                 self.authorize(socket, request, run)
             }
@@ -283,13 +285,19 @@ final class ChatEngine {
         }
     }
 
-    private func rejectJoin(_ socket: WebSocket, code: UInt16, reason: String, _ request: JoinRequest) {
+    /// Sends `reason` to the client and closes its socket with `code`. `detail`, when given, goes to the log
+    /// only, for problems whose description names files on the server.
+    private func rejectJoin(_ socket: WebSocket, code: UInt16, reason: String, _ request: JoinRequest,
+                            detail: String? = nil) {
         joiningSockets.remove(socket.id)
         pendingJoins[socket.id] = nil
-        logger.warning("rejected a join", [
+        var metadata = [
             "socket": String(socket.id), "code": String(code), "reason": reason,
             "worker": String(request.workerId.prefix(80)), "assignment": String(request.assignmentId.prefix(80)),
-        ])
+            "run": String(request.runId.prefix(80)),
+        ]
+        if let detail { metadata["error"] = detail }
+        logger.warning("rejected a join", metadata)
         socket.send(ServerFrame.error(code: "join_rejected", message: reason).data)
         socket.close(code: code, reason: reason)
     }

@@ -25,6 +25,9 @@ enum CloseCode {
     static let heartbeatTimeout: UInt16 = 4010
     /// The assignment is over (submitted, returned, expired or disconnected). The last command gives the reason.
     static let inactive: UInt16 = 4011
+    /// The run's task directory, task file or data is invalid on the server; the run takes no joins until the
+    /// requester fixes it. The server log names the problem.
+    static let runUnavailable: UInt16 = 4012
 }
 
 /// A message from the client, decoded by its `type`.

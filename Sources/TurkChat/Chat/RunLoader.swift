@@ -69,7 +69,10 @@ final class RunLoader {
             outcome = .failure(RunLoadError(message: String(describing: error), isNotFound: false))
         }
         if case .failure(let error) = outcome {
-            core.logger.error("cannot serve run", ["run": id, "error": error.message])
+            // Every page and join of a broken run loads it again, so a worker who reloads repeats this line.
+            if let count = core.transport.repeats.count("run-load-\(id)") {
+                core.logger.error("cannot serve run", ["run": id, "error": error.message, "count": String(count)])
+            }
         } else {
             core.logger.info("loaded run", ["run": id, "task": loaded[id]!.task.definition.name])
         }
@@ -100,7 +103,16 @@ final class RunLoader {
         } catch {
             throw RunLoadError(message: String(describing: error), isNotFound: false)
         }
-        let config = try? record.config(as: RunConfig.self)
+        // "{}" is the run store's default for a run without a configuration, which sets no worker limits.
+        var config: RunConfig?
+        if !["", "{}"].contains(record.configJSON.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            do {
+                config = try record.config(as: RunConfig.self)
+            } catch {
+                throw RunLoadError(message: "the configuration of run \(id) in the run store is invalid: "
+                                   + describeDecodingError(error), isNotFound: false)
+            }
+        }
         let conversations = try store.conversations(run: id).filter { !$0.task.hasSuffix(":onboarding") }
         let counted = (config?.countComplete ?? false)
             ? conversations.filter { $0.status == .done }.count : conversations.count

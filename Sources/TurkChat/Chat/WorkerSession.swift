@@ -113,4 +113,7 @@ enum InactiveText {
     static let notAccepting =
         "This task has all the conversations it needs. Please return this HIT; thank you for your interest."
     static let serverStopping = "The chat server is restarting. This page reconnects by itself; please wait."
+    static let runUnavailable =
+        "This task is not available right now because its set-up on the server is invalid. Please try again later "
+        + "or return this HIT."
 }

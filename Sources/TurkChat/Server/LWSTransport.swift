@@ -104,8 +104,8 @@ final class LWSTransport {
         info.iface = UnsafePointer(cString(options.host))
         info.protocols = UnsafePointer(protocols)
         info.user = Unmanaged.passUnretained(self).toOpaque()
-        info.timeout_secs = UInt32(max(1, options.limits.handshakeTimeoutSeconds))
-        info.timeout_secs_ah_idle = UInt32(max(1, options.limits.handshakeTimeoutSeconds))
+        info.timeout_secs = UInt32(clamping: max(1, options.limits.handshakeTimeoutSeconds))
+        info.timeout_secs_ah_idle = UInt32(clamping: max(1, options.limits.handshakeTimeoutSeconds))
         info.keepalive_timeout = 30
         info.max_http_header_data = UInt16(clamping: max(1024, options.limits.maxRequestHeaderBytes))
         info.alpn = UnsafePointer(cString("http/1.1"))

@@ -196,8 +196,12 @@ private struct TaskDefinitionReader {
 
     func integer(_ key: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
         guard let value = object[key] else { return defaultValue }
-        guard case .number(let number) = value, number == number.rounded(), range.contains(Int(number)) else {
-            throw fail("\"\(key)\" must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        // The range is checked on the Double, because Int(number) traps for values outside Int's range (1e20).
+        guard case .number(let number) = value, number == number.rounded(),
+              number >= Double(range.lowerBound), number <= Double(range.upperBound)
+        else {
+            throw fail("invalid \"\(key)\" \(value.jsonText): it must be a whole number from \(range.lowerBound) to "
+                       + "\(range.upperBound)")
         }
         return Int(number)
     }
