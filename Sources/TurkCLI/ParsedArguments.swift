@@ -81,15 +81,21 @@ public struct ParsedArguments: Sendable {
     // MARK: - Typed values
 
     /// Returns the option's value as an integer in `range`, or nil when it is absent.
-    /// - Throws: `UsageError` when the value is not a whole number or lies outside `range`.
+    /// - Throws: `UsageError` when the value is not a whole number or lies outside `range`. A whole number beyond
+    ///   the range, or beyond `Int`, is reported as too large or too small.
     public func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
         guard let text = value(name) else { return nil }
-        guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
-            throw invalid(name, text, "expected a whole number" + Self.describe(range))
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let expected = "expected a whole number" + Self.describe(range)
+        guard let number = Int(trimmed) else {
+            if Self.isWholeNumber(trimmed) {
+                let size = trimmed.hasPrefix("-") ? "too small" : "too large"
+                throw invalid(name, text, "\(size); \(expected)")
+            }
+            throw invalid(name, text, expected)
         }
-        guard range.contains(number) else {
-            throw invalid(name, text, "expected a whole number" + Self.describe(range))
-        }
+        if number > range.upperBound { throw invalid(name, text, "too large; \(expected)") }
+        if number < range.lowerBound { throw invalid(name, text, "too small; \(expected)") }
         return number
     }
 
@@ -113,12 +119,18 @@ public struct ParsedArguments: Sendable {
     public func seconds(_ name: String, in range: ClosedRange<Int> = 0...Int.max) throws -> Int? {
         guard let text = value(name) else { return nil }
         let expected = "expected a whole number of seconds, or a number with a unit s, m, h or d such as 30m"
+        let bounds = "expected a duration" + Self.describe(range, unit: " seconds")
         guard let seconds = Self.parseDuration(text) else {
+            // Digits with an optional unit that still fail to parse overflowed Int.
+            var digits = text.trimmingCharacters(in: .whitespaces)
+            if let last = digits.last, "smhd".contains(last) { digits.removeLast() }
+            if Self.isWholeNumber(digits) && !digits.hasPrefix("-") && !digits.hasPrefix("+") {
+                throw invalid(name, text, "too large; " + (range.upperBound == Int.max ? expected : bounds))
+            }
             throw invalid(name, text, expected)
         }
-        guard range.contains(seconds) else {
-            throw invalid(name, text, "expected a duration" + Self.describe(range, unit: " seconds"))
-        }
+        if seconds > range.upperBound { throw invalid(name, text, "too large; \(bounds)") }
+        if seconds < range.lowerBound { throw invalid(name, text, "too small; \(bounds)") }
         return seconds
     }
 
@@ -186,6 +198,13 @@ public struct ParsedArguments: Sendable {
         case (true, false): return " of at most \(range.upperBound)\(unit)"
         case (false, false): return " from \(range.lowerBound) to \(range.upperBound)\(unit)"
         }
+    }
+
+    /// Returns whether `text` is an optional sign followed by ASCII digits only, whatever its size.
+    static func isWholeNumber(_ text: String) -> Bool {
+        var digits = Substring(text)
+        if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     /// Parses `3600`, `3600s`, `60m`, `1h` or `7d` into seconds; nil for anything else or on overflow.

@@ -75,6 +75,12 @@ extension USD {
             return failure("it has more than two decimals; MTurk pays whole cents, such as 0.97")
         }
         guard let amount = USD(mturkString: text) else {
+            let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            if text.allSatisfy({ $0 == "." || ($0.isASCII && $0.isNumber) }), !whole.isEmpty,
+               text.filter({ $0 == "." }).count <= 1 {
+                // USD(mturkString:) takes at most 999,999,999.99, far above any reward or bonus.
+                return failure("it is too large; amounts are at most 999999999.99")
+            }
             return failure("it is not a dollar amount; write digits with at most two decimals, such as 0.50")
         }
         if amount.cents == 0 { return failure("it is zero; amounts must be greater than zero") }

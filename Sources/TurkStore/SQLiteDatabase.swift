@@ -147,7 +147,7 @@ public final class SQLiteDatabase: @unchecked Sendable {
             if status != SQLITE_OK {
                 let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db))
                 sqlite3_free(errorMessage)
-                throw SQLiteError(code: status, message: message, sql: sql)
+                throw failure(status, message, sql: sql)
             }
         }
     }
@@ -160,7 +160,7 @@ public final class SQLiteDatabase: @unchecked Sendable {
             try withStatement(db, sql, parameters) { statement in
                 let status = sqlite3_step(statement)
                 guard status == SQLITE_DONE || status == SQLITE_ROW else {
-                    throw SQLiteError(code: status, message: String(cString: sqlite3_errmsg(db)), sql: sql)
+                    throw failure(status, String(cString: sqlite3_errmsg(db)), sql: sql)
                 }
             }
             return Int(sqlite3_changes(db))
@@ -179,7 +179,7 @@ public final class SQLiteDatabase: @unchecked Sendable {
                     let status = sqlite3_step(statement)
                     if status == SQLITE_DONE { break }
                     guard status == SQLITE_ROW else {
-                        throw SQLiteError(code: status, message: String(cString: sqlite3_errmsg(db)), sql: sql)
+                        throw failure(status, String(cString: sqlite3_errmsg(db)), sql: sql)
                     }
                     var columns: [String: SQLiteValue] = [:]
                     for index in 0..<count {
@@ -219,6 +219,18 @@ public final class SQLiteDatabase: @unchecked Sendable {
     }
 
     // MARK: - Internals
+
+    /// Returns the error of a failed statement. A write to a file that this process may only read (SQLITE_READONLY,
+    /// such as after a `chmod` or on a read-only mount) also names the file and what to check, because SQLite's
+    /// own message names neither.
+    private func failure(_ status: Int32, _ message: String, sql: String?) -> SQLiteError {
+        guard status & 0xff == SQLITE_READONLY else { return SQLiteError(code: status, message: message, sql: sql) }
+        let file = URL(fileURLWithPath: path)
+        let name = file.lastPathComponent
+        let explained = "\(message): \(path) is read-only for this process; check the permissions of the directory "
+            + "\(file.deletingLastPathComponent().path) and of its files \(name), \(name)-wal and \(name)-shm"
+        return SQLiteError(code: status, message: explained, sql: sql)
+    }
 
     private func openHandle() throws -> OpaquePointer {
         guard let handle else { throw SQLiteError(code: SQLITE_MISUSE, message: "database \(path) is closed") }

@@ -46,6 +46,14 @@ public struct BlockSettings: Sendable {
         let fromFlags: Action = parsed.flag("list") ? .list
             : soft ? (unblock ? .softUnblock : .softBlock)
             : (unblock ? .unblock : .block)
+        // The parser leaves a first word that is no action to WORKER_ID. A lower-case word there is a mistyped
+        // action rather than a worker id, which is upper-case.
+        if parsed.argument("ACTION") == nil, let first = parsed.arguments("WORKER_ID").first,
+           !MTurkID.isWorkerID(first), first.allSatisfy({ $0.isLowercase || $0 == "-" || $0 == "_" }) {
+            let valid = BlockSpec.actions.dropLast().joined(separator: ", ") + " or " + (BlockSpec.actions.last ?? "")
+            throw UsageError("unknown action '\(first)': use \(valid)",
+                             hint: "a worker id is 'A' followed by upper-case letters and digits, such as A1B2C3D4E5")
+        }
         if let word = parsed.argument("ACTION") {
             guard let named = Action(rawValue: word) else {
                 throw UsageError("invalid action '\(word)': use block, unblock, soft-block, soft-unblock or list")
@@ -71,6 +79,28 @@ public struct BlockSettings: Sendable {
         reason = parsed.value("reason")?.trimmingCharacters(in: .whitespacesAndNewlines)
         qualification = parsed.value("qualification")
         if let qualification { try QualificationDirectory.validateName(qualification, option: "--qualification") }
+
+        workerIds = []
+        if action == .list {
+            if !parsed.arguments("WORKER_ID").isEmpty || parsed.isPresent("file") {
+                throw UsageError("list takes no worker ids")
+            }
+        } else {
+            // Ids on the command line and in --file are checked before the other options, so that a mistyped id is
+            // reported first. Standard input is read only after the options are known to be complete.
+            var sources: [(text: String, name: String)] = []
+            let arguments = parsed.arguments("WORKER_ID")
+            if !arguments.isEmpty { sources.append((arguments.joined(separator: "\n"), "the command line")) }
+            if let path = try parsed.nonEmptyValue("file") {
+                do {
+                    sources.append((try String(contentsOfFile: path, encoding: .utf8), path))
+                } catch {
+                    throw ToolError("cannot read worker ids from \(path): \(FileErrorText.reason(error, path: path))")
+                }
+            }
+            try addWorkerIds(from: sources, console: console)
+        }
+
         if action == .block, (reason ?? "").isEmpty {
             throw UsageError("a hard block needs --reason TEXT: MTurk requires a reason, which the worker does not see")
         }
@@ -78,33 +108,24 @@ public struct BlockSettings: Sendable {
             throw UsageError("a soft block needs --qualification NAME, the qualification that create-hits "
                 + "--block-qualification keeps out")
         }
+        guard action != .list else { return }
 
-        workerIds = []
-        guard action != .list else {
-            if !parsed.arguments("WORKER_ID").isEmpty || parsed.isPresent("file") {
-                throw UsageError("list takes no worker ids")
-            }
-            return
-        }
-        var sources: [(text: String, name: String)] = []
-        let arguments = parsed.arguments("WORKER_ID")
-        if !arguments.isEmpty { sources.append((arguments.joined(separator: "\n"), "the command line")) }
-        if let path = parsed.value("file") {
-            do {
-                sources.append((try String(contentsOfFile: path, encoding: .utf8), path))
-            } catch {
-                throw ToolError("cannot read worker ids from \(path): \(error.localizedDescription)")
-            }
-        }
-        if sources.isEmpty {
+        if parsed.arguments("WORKER_ID").isEmpty && !parsed.isPresent("file") {
             if console.isInputTerminal {
                 console.note("reading worker ids from standard input, one per line; end with Ctrl-D")
             }
             var lines: [String] = []
             while let line = console.readLine() { lines.append(line) }
-            sources.append((lines.joined(separator: "\n"), "stdin"))
+            try addWorkerIds(from: [(lines.joined(separator: "\n"), "stdin")], console: console)
         }
+        if workerIds.isEmpty {
+            throw UsageError("no worker id given: pass ids as arguments, with --file, or one per line on standard input")
+        }
+    }
 
+    /// Adds the worker ids of each source, one per line, skipping blank lines and `#` comments.
+    /// - Throws: `ToolError` after printing every malformed id with its place.
+    private mutating func addWorkerIds(from sources: [(text: String, name: String)], console: Console) throws {
         var problems: [String] = []
         for source in sources {
             let lines = source.text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
@@ -112,9 +133,11 @@ public struct BlockSettings: Sendable {
                 let id = raw.trimmingCharacters(in: .whitespaces)
                 if id.isEmpty || id.hasPrefix("#") { continue }
                 guard MTurkID.isWorkerID(id) else {
-                    let place = source.name == "the command line" ? "argument" : "\(source.name):\(index + 1):"
-                    problems.append("\(place) malformed worker id '\(id)': expected 'A' followed by upper-case "
-                        + "letters and digits")
+                    let malformed = "malformed worker id '\(TerminalText.escape(id))'"
+                    let expected = "expected 'A' followed by upper-case letters and digits"
+                    problems.append(source.name == "the command line"
+                        ? "\(malformed) on the command line: \(expected)"
+                        : "\(source.name):\(index + 1): \(malformed): \(expected)")
                     continue
                 }
                 if !workerIds.contains(id) { workerIds.append(id) }
@@ -122,10 +145,7 @@ public struct BlockSettings: Sendable {
         }
         if !problems.isEmpty {
             for problem in problems { console.error(problem) }
-            throw ToolError("\(problems.count) malformed worker ids; nothing was changed")
-        }
-        if workerIds.isEmpty {
-            throw UsageError("no worker id given: pass ids as arguments, with --file, or one per line on standard input")
+            throw ToolError("\(Plural.count(problems.count, "malformed worker id")); nothing was changed")
         }
     }
 }
@@ -207,7 +227,8 @@ public struct BlockJob: Sendable {
             }
         }
         if failures > 0 {
-            context.console.error("\(failures) workers were not changed")
+            let workers = Plural.count(failures, "worker")
+            context.console.error("\(workers) \(Plural.verb(failures, "was", "were")) not changed")
             throw ExitCode.failure
         }
     }

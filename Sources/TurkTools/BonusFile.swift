@@ -233,7 +233,8 @@ public struct BonusFile: Sendable {
         var problems: [String] = []
         if record.fields.count > layout.count {
             problems.append(
-                "\(record.fields.count) fields, but there are \(layout.count) columns; "
+                "\(Plural.count(record.fields.count, "field")), but there "
+                    + "\(Plural.verb(layout.count, "is", "are")) \(Plural.count(layout.count, "column")); "
                     + "a value that contains a comma must be in double quotes")
         }
         var cells: [BonusColumn: String] = [:]

@@ -46,14 +46,14 @@ public struct BonusSettings: Sendable {
         let argument = parsed.argument("CSV")
         path = argument == "-" ? nil : argument
         dryRun = parsed.flag("dry-run")
-        runId = parsed.value("run")
+        runId = try parsed.nonEmptyValue("run")
         payWaiting = parsed.flag("pay-waiting")
         allowRepeatBonus = parsed.flag("allow-repeat-bonus")
         confirmThreshold = try parsed.usd("confirm-threshold") ?? SpendingConfirmation.defaultTypedAmountThreshold
         if payWaiting && argument != nil {
             throw UsageError("--pay-waiting pays the bonuses recorded in the run store and takes no CSV file")
         }
-        if let text = parsed.value("columns") {
+        if let text = try parsed.nonEmptyValue("columns") {
             var list: [BonusColumn] = []
             for name in text.split(separator: ",", omittingEmptySubsequences: false) {
                 let trimmed = name.trimmingCharacters(in: .whitespaces)
@@ -94,7 +94,7 @@ public struct BonusSettings: Sendable {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ToolError("cannot read bonus file \(path): \(error.localizedDescription)")
+            throw ToolError("cannot read bonus file \(path): \(FileErrorText.reason(error, path: path))")
         }
     }
 }
@@ -209,11 +209,15 @@ public struct BonusJob: Sendable {
             try write(result)
         }
         if waiting > 0 {
-            context.console.note("\(waiting) bonuses wait for their assignment to be submitted; run bonus-workers "
+            let bonuses = Plural.count(waiting, "bonus", "bonuses")
+            context.console.note("\(bonuses) \(Plural.verb(waiting, "waits", "wait")) for "
+                + "\(Plural.verb(waiting, "its", "their")) assignment to be submitted; run bonus-workers "
                 + "again later (with the same file or --pay-waiting) to pay them")
         }
         if failures > 0 {
-            context.console.error("\(failures) bonuses were not paid; see the lines above, then rerun to retry them")
+            let bonuses = Plural.count(failures, "bonus", "bonuses")
+            context.console.error("\(bonuses) \(Plural.verb(failures, "was", "were")) not paid; see the lines above, "
+                + "then rerun to retry \(Plural.verb(failures, "it", "them"))")
             throw ExitCode.failure
         }
     }
@@ -242,7 +246,8 @@ public struct BonusJob: Sendable {
         if !problems.isEmpty { report(problems) }
         if !file.problems.isEmpty || !problems.isEmpty {
             let count = Set((file.problems + problems).map { $0.line ?? 0 }).count
-            throw ToolError("\(settings.sourceName) has \(count) bad rows or file problems; nothing was paid",
+            let what = Plural.count(count, "bad row or file problem", "bad rows or file problems")
+            throw ToolError("\(settings.sourceName) has \(what); nothing was paid",
                             hint: problems.contains { $0.reason.contains("not found") } ? context.unknownIdHint : nil)
         }
         return PlannedBonus.plan(rows)

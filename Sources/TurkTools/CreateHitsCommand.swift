@@ -75,7 +75,7 @@ public struct CreateHitsSettings: Sendable {
 
 
     public init(parsed: ParsedArguments) throws {
-        runId = parsed.value("run-id")
+        runId = try parsed.nonEmptyValue("run-id")
         if let runId {
             let given = Self.newRunOptions.filter { parsed.isPresent($0) }
             if let first = given.first {
@@ -83,10 +83,10 @@ public struct CreateHitsSettings: Sendable {
                     "option --\(first) cannot change run \(runId), which keeps the settings it was created with",
                     hint: "leave out --\(first), or start a new run without --run-id")
             }
-        } else if parsed.value("task") == nil {
+        } else if try parsed.nonEmptyValue("task") == nil {
             throw UsageError("missing required option --task DIR (or --run-id ID to resume a run)")
         }
-        taskDirectory = parsed.value("task")
+        taskDirectory = try parsed.nonEmptyValue("task")
         conversations = try parsed.int("num-conversations", in: 1...100_000) ?? 1
         reward = try parsed.usd("reward")
         serverURL = try parsed.url("server-url")
@@ -98,14 +98,14 @@ public struct CreateHitsSettings: Sendable {
         maxConnections = try parsed.int("max-connections", in: 0...100_000) ?? 0
         countComplete = parsed.flag("count-complete")
         unique = parsed.flag("unique")
-        uniqueQualName = parsed.value("unique-qual-name")
+        uniqueQualName = try parsed.nonEmptyValue("unique-qual-name")
         maxHITsPerWorker = try parsed.int("max-hits-per-worker", in: 0...1_000_000) ?? 0
         allowedConversations = try parsed.int("allowed-conversations", in: 0...1_000_000) ?? 0
         maxTime = try parsed.seconds("max-time", in: 0...86_400) ?? 0
-        maxTimeQual = parsed.value("max-time-qual")
-        disconnectQualification = parsed.value("disconnect-qualification")
+        maxTimeQual = try parsed.nonEmptyValue("max-time-qual")
+        disconnectQualification = try parsed.nonEmptyValue("disconnect-qualification")
         hardBlock = parsed.flag("hard-block")
-        blockQualification = parsed.value("block-qualification")
+        blockQualification = try parsed.nonEmptyValue("block-qualification")
         locales = try parsed.values("locale").map(parseLocale)
         minApprovalRate = try parsed.int("min-approval-rate", in: 0...100)
         minApprovedHITs = try parsed.int("min-approved-hits", in: 0...Int(Int32.max))
@@ -183,7 +183,7 @@ public struct CreateHitsJob: Sendable {
         try validateHITFields(runConfig)
 
         if settings.dryRun {
-            let requirements = try await qualificationRequirements(runId: runId, taskName: task.name, create: false)
+            let requirements = try await qualificationRequirements(runId: runId, task: task, create: false)
             try printPlan(plan: plan, config: runConfig, task: task, requirements: requirements.list,
                           missing: requirements.missing)
             return
@@ -192,15 +192,16 @@ public struct CreateHitsJob: Sendable {
         try await Spending.confirm(
             context: context,
             lines: [
-                CostLine("Rewards (\(plan.totalHITs) HITs × \(plan.reward))", plan.rewards),
+                CostLine("Rewards (\(Plural.count(plan.totalHITs, "HIT")) × \(plan.reward))", plan.rewards),
                 CostLine("MTurk fees (\(plan.feePerAssignment) per assignment)", plan.fees),
             ],
             typedAmountThreshold: settings.confirmThreshold)
-        let requirements = try await qualificationRequirements(runId: runId, taskName: task.name, create: true)
+        let requirements = try await qualificationRequirements(runId: runId, task: task, create: true)
         runConfig.uniqueQualification = requirements.unique
         runConfig.maxTimeQualification = requirements.maxTime
         runConfig.disconnectQualification = requirements.disconnect
         runConfig.blockQualification = requirements.block
+        runConfig.taskQualification = requirements.task
 
         let run = RunRecord(
             id: runId, taskName: task.name, taskDirectory: task.directory.path, taskKind: task.kind,
@@ -219,7 +220,7 @@ public struct CreateHitsJob: Sendable {
             try await follow(runId: runId)
         } else if plan.initialHITs < plan.totalHITs {
             context.console.note(
-                "created \(plan.initialHITs) of \(plan.totalHITs) HITs because --max-connections is "
+                "created \(plan.initialHITs) of \(Plural.count(plan.totalHITs, "HIT")) because --max-connections is "
                     + "\(plan.maxConnections); to open the rest as workers finish, run: "
                     + "create-hits --run-id \(runId) --follow")
         }
@@ -334,8 +335,9 @@ public struct CreateHitsJob: Sendable {
             return
         }
         if unfinished.isEmpty && newSeqs.isEmpty {
-            context.console.note("run \(runId): nothing to do; all \(ledger.count) HITs exist"
-                + (remaining > 0 ? " and \(config.maxConnections) are open" : ""))
+            let exist = ledger.count == 1 ? "the 1 HIT exists" : "all \(ledger.count) HITs exist"
+            let open = " and \(config.maxConnections) \(Plural.verb(config.maxConnections, "is", "are")) open"
+            context.console.note("run \(runId): nothing to do; \(exist)" + (remaining > 0 ? open : ""))
             if remaining == 0 { try context.runStore.setRunStatus(runId, .active) }
             return
         }
@@ -343,7 +345,8 @@ public struct CreateHitsJob: Sendable {
             try await Spending.confirm(
                 context: context,
                 lines: [
-                    CostLine("Rewards (\(newSeqs.count) more HITs × \(plan.reward))", plan.reward * newSeqs.count),
+                    CostLine("Rewards (\(Plural.count(newSeqs.count, "more HIT")) × \(plan.reward))",
+                             plan.reward * newSeqs.count),
                     CostLine("MTurk fees", plan.feePerAssignment * newSeqs.count),
                 ],
                 typedAmountThreshold: settings.confirmThreshold)
@@ -352,7 +355,8 @@ public struct CreateHitsJob: Sendable {
         let requirements = try await requirementsForResume(run: run, config: config)
         let creator = HITCreator(context: context)
         let hitTypeId = try await creator.ensureHITType(run: run, config: config, requirements: requirements)
-        context.console.note("run \(runId): retrying \(unfinished.count) HITs and adding \(newSeqs.count)")
+        context.console.note("run \(runId): retrying \(Plural.count(unfinished.count, "HIT")) and adding "
+            + "\(newSeqs.count)")
         try await createBatch(run: run, config: config, hitTypeId: hitTypeId, seqs: unfinished + newSeqs)
         if try context.runStore.hits(run: runId).count >= config.totalHITs {
             try context.runStore.setRunStatus(runId, .active)
@@ -375,7 +379,8 @@ public struct CreateHitsJob: Sendable {
         guard run.hitTypeId == nil else { return [] }
         var list = systemRequirements()
         for qualification in [config.uniqueQualification, config.maxTimeQualification,
-                              config.disconnectQualification, config.blockQualification].compactMap({ $0 }) {
+                              config.disconnectQualification, config.blockQualification,
+                              config.taskQualification].compactMap({ $0 }) {
             list.append(softBlockRequirement(qualification.id))
         }
         return list
@@ -405,6 +410,7 @@ public struct CreateHitsJob: Sendable {
         var maxTime: NamedQualification?
         var disconnect: NamedQualification?
         var block: NamedQualification?
+        var task: NamedQualification?
         /// Names that a dry run would create.
         var missing: [String] = []
     }
@@ -434,7 +440,7 @@ public struct CreateHitsJob: Sendable {
     }
 
     /// Builds the HIT type's requirements, finding (and unless `create` is false, creating) named qualifications.
-    private func qualificationRequirements(runId: String, taskName: String, create: Bool) async throws
+    private func qualificationRequirements(runId: String, task: TaskSummary, create: Bool) async throws
         -> Requirements
     {
         var result = Requirements(list: systemRequirements())
@@ -472,9 +478,14 @@ public struct CreateHitsJob: Sendable {
         if let name = settings.blockQualification {
             result.block = try await resolve(name, "A soft block from these HITs at the requester's discretion.")
         }
+        if let name = task.exclusionQualification {
+            result.task = try await resolve(
+                name, "Given by the task \(task.name) to workers it excludes, such as those who failed its test.")
+        }
         let count = result.list.count + result.missing.count
         if count > HITLimits.qualificationRequirements {
-            throw UsageError("the options ask for \(count) qualification requirements; MTurk allows at most "
+            let requested = Plural.count(count, "qualification requirement")
+            throw UsageError("the options ask for \(requested); MTurk allows at most "
                 + "\(HITLimits.qualificationRequirements) per HIT")
         }
         return result
@@ -501,7 +512,8 @@ public struct CreateHitsJob: Sendable {
         console.write("dry run: nothing is created")
         console.write("task: \(task.name) (\(task.kind)), \(task.directory.path)")
         console.write("target: \(context.target.rawValue)")
-        console.write("HITs: \(plan.conversations) conversations × \(plan.agentsPerConversation) agents per "
+        console.write("HITs: \(Plural.count(plan.conversations, "conversation")) × "
+            + "\(Plural.count(plan.agentsPerConversation, "agent")) per "
             + "conversation = "
             + "\(plan.baseHITs), plus \(plan.extraHITs) over-recruited = \(plan.totalHITs); \(plan.initialHITs) now")
         console.write("cost: \(plan.costSummary)")

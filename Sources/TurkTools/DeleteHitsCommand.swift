@@ -37,7 +37,7 @@ public struct DeleteHitsSettings: Sendable {
     public var rejectReason: String?
 
     public init(parsed: ParsedArguments) throws {
-        runId = parsed.value("run")
+        runId = try parsed.nonEmptyValue("run")
 
         hitIds = []
         for id in parsed.values("hit") {
@@ -50,8 +50,8 @@ public struct DeleteHitsSettings: Sendable {
 
         all = parsed.flag("all")
         account = parsed.flag("account")
-        title = parsed.value("title")
-        annotation = parsed.value("annotation")
+        title = try parsed.nonEmptyValue("title")
+        annotation = try parsed.nonEmptyValue("annotation")
         olderThan = try parsed.seconds("older-than")
         dryRun = parsed.flag("dry-run")
         waitSeconds = try parsed.seconds("wait", in: 0...86_400) ?? 0
@@ -186,7 +186,9 @@ public struct DeleteHitsJob: Sendable {
         }
         try markRunsDeleted(candidates)
         if failures > 0 {
-            context.console.note("\(failures) HITs remain; rerun delete-hits once the reasons above are resolved")
+            let remain = Plural.verb(failures, "remains", "remain")
+            context.console.note("\(Plural.count(failures, "HIT")) \(remain); rerun delete-hits once the reasons above "
+                + "are resolved")
             throw ExitCode.failure
         }
     }
@@ -333,7 +335,8 @@ public struct DeleteHitsJob: Sendable {
             let remaining = deadline.timeIntervalSince(context.clock())
             guard remaining > 0 else { break }
             let pending = current.reduce(0) { $0 + ($1.hit.numberOfAssignmentsPending ?? 0) }
-            context.console.note("waiting for \(pending) assignments in progress (\(Int(remaining.rounded())) s left)")
+            context.console.note("waiting for \(Plural.count(pending, "assignment")) in progress "
+                + "(\(Int(remaining.rounded())) s left)")
             try await Task.sleep(for: .seconds(min(pollInterval, remaining)))
             for index in current.indices where (current[index].hit.numberOfAssignmentsPending ?? 0) > 0 {
                 guard let hitId = current[index].hit.hitId else { continue }
@@ -353,8 +356,10 @@ public struct DeleteHitsJob: Sendable {
         let pending = hit.numberOfAssignmentsPending ?? 0
         if pending > 0 {
             outcome.outcome = settings.dryRun ? "would not delete" : "not deleted"
-            outcome.reason = "\(pending) assignments are still in progress; rerun after they are submitted or their "
-                + "deadline passes, or pass --wait SECONDS"
+            let one = pending == 1
+            outcome.reason = "\(Plural.count(pending, "assignment")) \(one ? "is" : "are") still in progress; rerun "
+                + "after \(one ? "it is" : "they are") submitted or \(one ? "its" : "their") deadline passes, or pass "
+                + "--wait SECONDS"
             return
         }
         do {
@@ -362,7 +367,9 @@ public struct DeleteHitsJob: Sendable {
             if !submitted.isEmpty {
                 guard settings.approveSubmitted || settings.rejectReason != nil else {
                     outcome.outcome = settings.dryRun ? "would not delete" : "not deleted"
-                    outcome.reason = "\(submitted.count) submitted assignments await review; review them, or pass "
+                    outcome.reason = "\(Plural.count(submitted.count, "submitted assignment")) "
+                        + "\(Plural.verb(submitted.count, "awaits", "await")) review; review "
+                        + "\(Plural.verb(submitted.count, "it", "them")), or pass "
                         + "--approve-submitted or --reject-submitted REASON"
                     return
                 }

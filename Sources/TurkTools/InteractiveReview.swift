@@ -45,7 +45,9 @@ struct InteractiveReview {
                     _ = try await job.apply(.skip, to: item, feedback: nil)
                     decided = true
                 case "q":
-                    console.note("stopped; \(items.count - index) assignments were not reviewed")
+                    let left = items.count - index
+                    console.note("stopped; \(Plural.count(left, "assignment")) \(Plural.verb(left, "was", "were")) not "
+                        + "reviewed")
                     return failures
                 default:
                     console.note("press a, r, s or q")

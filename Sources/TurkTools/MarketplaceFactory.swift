@@ -59,7 +59,15 @@ public enum MarketplaceFactory {
         parsed: ParsedArguments, console: Console, clock: @escaping @Sendable () -> Date = { Date() }
     ) throws -> ToolContext {
         let options = try MarketplaceOptions.resolve(parsed)
-        try options.stateDirectory.create()
+        let directory = options.stateDirectory.url.path
+        do {
+            try options.stateDirectory.create()
+        } catch {
+            throw ToolError(
+                "cannot create the state directory \(directory): \(FileErrorText.reason(error, path: directory))",
+                hint: "the state directory comes from --state-dir, TURKCHAT_STATE_DIR, $XDG_STATE_HOME/turkchat or "
+                    + "~/.local/state/turkchat, in that order; pass --state-dir with a directory you can write")
+        }
         let runStore = try RunStore(stateDirectory: options.stateDirectory, clock: clock)
         let (marketplace, endpoint) = try make(options: options, environment: parsed.environment, console: console)
         return ToolContext(

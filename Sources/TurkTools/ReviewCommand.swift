@@ -45,12 +45,13 @@ public struct ReviewSettings: Sendable {
     public init(parsed: ParsedArguments, console: Console) throws {
         try parsed.checkExclusive("list", "approve", "reject", "approve-all", "decisions", "interactive")
         filter = ReviewFilter(
-            runId: parsed.value("run"), task: parsed.value("task"), workerId: parsed.value("worker"),
+            runId: try parsed.nonEmptyValue("run"), task: try parsed.nonEmptyValue("task"),
+            workerId: try parsed.nonEmptyValue("worker"),
             status: parsed.value("status").map(AssignmentStatus.init(rawValue:)))
         feedback = parsed.value("feedback").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         overrideRejection = parsed.flag("override-rejection")
-        exportPath = parsed.value("export")
-        reportPath = parsed.value("report")
+        exportPath = try parsed.nonEmptyValue("export")
+        reportPath = try parsed.nonEmptyValue("report")
         printsList = parsed.flag("list") || (exportPath == nil && reportPath == nil)
 
         var ids: [String] = []
@@ -79,7 +80,7 @@ public struct ReviewSettings: Sendable {
                     + "accident")
             }
             action = .approveAll
-        } else if let source = parsed.value("decisions") {
+        } else if let source = try parsed.nonEmptyValue("decisions") {
             let text: String
             if source == "-" {
                 text = Self.readAll(console)
@@ -87,13 +88,15 @@ public struct ReviewSettings: Sendable {
                 do {
                     text = try String(contentsOfFile: source, encoding: .utf8)
                 } catch {
-                    throw ToolError("cannot read decisions file \(source): \(error.localizedDescription)")
+                    throw ToolError(
+                        "cannot read decisions file \(source): \(FileErrorText.reason(error, path: source))")
                 }
             }
             let parsedDecisions = ReviewInput.decisions(from: text, source: source == "-" ? "stdin" : source)
             if !parsedDecisions.problems.isEmpty {
                 for problem in parsedDecisions.problems { console.error(problem.description) }
-                throw ToolError("\(parsedDecisions.problems.count) invalid decisions; nothing was applied")
+                throw ToolError(
+                    "\(Plural.count(parsedDecisions.problems.count, "invalid decision")); nothing was applied")
             }
             action = .decisions(parsedDecisions.decisions)
         } else if parsed.flag("interactive") {
@@ -119,7 +122,8 @@ public struct ReviewSettings: Sendable {
             let result = ReviewInput.assignmentIds(from: Self.readAll(console), source: "stdin")
             if !result.problems.isEmpty {
                 for problem in result.problems { console.error(problem.description) }
-                throw ToolError("\(result.problems.count) invalid assignment ids on standard input; nothing was done")
+                throw ToolError("\(Plural.count(result.problems.count, "invalid assignment id")) on standard input; "
+                    + "nothing was done")
             }
             ids = result.ids
             if ids.isEmpty {
@@ -210,7 +214,7 @@ public struct ReviewJob: Sendable {
         }
 
         if failures > 0 {
-            context.console.error("\(failures) assignments could not be reviewed; see the messages above")
+            context.console.error("\(Plural.count(failures, "assignment")) could not be reviewed; see the messages above")
             throw ExitCode.failure
         }
     }
@@ -279,14 +283,14 @@ public struct ReviewJob: Sendable {
             let text = try ConversationExport.jsonLines(for: items)
             try write(text, to: path, what: "export")
             let count = text.split(separator: "\n").count
-            context.console.note("wrote \(count) conversations to \(path)")
+            context.console.note("wrote \(Plural.count(count, "conversation")) to \(path)")
         }
         if let path = settings.reportPath {
             let title = settings.filter.runId.map { "Run \($0)" } ?? settings.filter.task.map { "Task \($0)" }
                 ?? "Review report"
             try write(ReviewReport.html(title: title, items: items, generatedAt: context.clock()), to: path,
                       what: "report")
-            context.console.note("wrote the report of \(items.count) assignments to \(path)")
+            context.console.note("wrote the report of \(Plural.count(items.count, "assignment")) to \(path)")
         }
     }
 
@@ -294,7 +298,7 @@ public struct ReviewJob: Sendable {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw ToolError("cannot write the \(what) to \(path): \(error.localizedDescription)")
+            throw ToolError("cannot write the \(what) to \(path): \(FileErrorText.reason(error, path: path))")
         }
     }
 

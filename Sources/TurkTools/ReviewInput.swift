@@ -50,7 +50,7 @@ public enum ReviewInput {
             if line.isEmpty || line.hasPrefix("#") { continue }
             var id = line
             if line.hasPrefix("{") {
-                guard let object = jsonObject(line) else {
+                guard case .object(let object) = parseJSON(line) else {
                     problems.append(ReviewInputProblem(source: source, line: lineNumber, reason: "invalid JSON"))
                     continue
                 }
@@ -88,9 +88,17 @@ public enum ReviewInput {
             func problem(_ reason: String) {
                 problems.append(ReviewInputProblem(source: source, line: lineNumber, reason: reason))
             }
-            guard let object = jsonObject(line) else {
-                problem("invalid JSON; each line must be an object such as "
-                    + #"{"assignment_id": "3ABC", "decision": "approve"}"#)
+            let example = #"{"assignment_id": "3ABC", "decision": "approve"}"#
+            let object: [String: Any]
+            switch parseJSON(line) {
+            case .object(let parsed):
+                object = parsed
+            case .notObject(let kind):
+                problem("the line is valid JSON but \(kind), not an object; each line must be an object such as "
+                    + example)
+                continue
+            case .invalid:
+                problem("invalid JSON; each line must be an object such as " + example)
                 continue
             }
             guard let rawId = object["assignment_id"] as? String else {
@@ -137,10 +145,24 @@ public enum ReviewInput {
         text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
     }
 
-    private static func jsonObject(_ line: String) -> [String: Any]? {
-        guard let data = line.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
-        return object
+    private enum ParsedLine {
+        case object([String: Any])
+        /// Valid JSON of another kind, such as `an array`.
+        case notObject(String)
+        case invalid
+    }
+
+    private static func parseJSON(_ line: String) -> ParsedLine {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) else {
+            return .invalid
+        }
+        switch value {
+        case let object as [String: Any]: return .object(object)
+        case is [Any]: return .notObject("an array")
+        case is String: return .notObject("a string")
+        case is NSNull: return .notObject("null")
+        case is NSNumber: return .notObject("a number or a boolean")
+        default: return .notObject("another kind of value")
+        }
     }
 }

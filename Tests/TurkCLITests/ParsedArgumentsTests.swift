@@ -54,10 +54,12 @@ func usageMessage(_ body: () throws -> Void) -> String? {
 
     @Test(arguments: [
         ("abc", "invalid value 'abc' for --num-conversations: expected a whole number from 1 to 10"),
-        ("0", "invalid value '0' for --num-conversations: expected a whole number from 1 to 10"),
-        ("11", "invalid value '11' for --num-conversations: expected a whole number from 1 to 10"),
+        ("0", "invalid value '0' for --num-conversations: too small; expected a whole number from 1 to 10"),
+        ("11", "invalid value '11' for --num-conversations: too large; expected a whole number from 1 to 10"),
         ("1.5", "invalid value '1.5' for --num-conversations: expected a whole number from 1 to 10"),
-        ("99999999999999999999", "invalid value '99999999999999999999' for --num-conversations: expected a whole number from 1 to 10"),
+        ("99999999999999999999",
+         "invalid value '99999999999999999999' for --num-conversations: too large; expected a whole number from 1 "
+            + "to 10"),
     ])
     func intRejects(_ text: String, _ message: String) throws {
         let arguments = try parsed(["-n", text])
@@ -68,10 +70,10 @@ func usageMessage(_ body: () throws -> Void) -> String? {
         let arguments = try parsed(["-n", "-3"])
         #expect(
             usageMessage { _ = try arguments.int("num-conversations", in: 0...Int.max) }
-                == "invalid value '-3' for --num-conversations: expected a whole number of at least 0")
+                == "invalid value '-3' for --num-conversations: too small; expected a whole number of at least 0")
         #expect(
             usageMessage { _ = try arguments.int("num-conversations", in: Int.min...(-5)) }
-                == "invalid value '-3' for --num-conversations: expected a whole number of at most -5")
+                == "invalid value '-3' for --num-conversations: too large; expected a whole number of at most -5")
     }
 
     // MARK: - Money
@@ -95,7 +97,7 @@ func usageMessage(_ body: () throws -> Void) -> String? {
         #expect(try parsed(["--lifetime", text]).seconds("lifetime") == seconds)
     }
 
-    @Test(arguments: ["", "m", "1.5h", "-5", "5w", "1h30m", "99999999999999999d"])
+    @Test(arguments: ["", "m", "1.5h", "-5", "5w", "1h30m"])
     func secondsRejects(_ text: String) throws {
         let arguments = try parsed(["--lifetime=\(text)"])
         #expect(
@@ -104,11 +106,26 @@ func usageMessage(_ body: () throws -> Void) -> String? {
                 + "unit s, m, h or d such as 30m")
     }
 
+    @Test func secondsTooLargeForInt() throws {
+        let arguments = try parsed(["--lifetime=99999999999999999d"])
+        #expect(
+            usageMessage { _ = try arguments.seconds("lifetime") }
+                == "invalid value '99999999999999999d' for --lifetime: too large; expected a whole number of seconds, "
+                + "or a number with a unit s, m, h or d such as 30m")
+        #expect(
+            usageMessage { _ = try arguments.seconds("lifetime", in: 30...31_536_000) }
+                == "invalid value '99999999999999999d' for --lifetime: too large; expected a duration from 30 to "
+                + "31536000 seconds")
+    }
+
     @Test func secondsChecksRange() throws {
         let arguments = try parsed(["--lifetime", "10"])
         #expect(
             usageMessage { _ = try arguments.seconds("lifetime", in: 30...31_536_000) }
-                == "invalid value '10' for --lifetime: expected a duration from 30 to 31536000 seconds")
+                == "invalid value '10' for --lifetime: too small; expected a duration from 30 to 31536000 seconds")
+        #expect(
+            usageMessage { _ = try parsed(["--lifetime", "400d"]).seconds("lifetime", in: 30...31_536_000) }
+                == "invalid value '400d' for --lifetime: too large; expected a duration from 30 to 31536000 seconds")
     }
 
     // MARK: - URLs

@@ -43,7 +43,8 @@ import TurkStore
             (line["hit_id"] as? String).map { ($0, line) }
         })
         #expect(outcomes[hits[0]]?["outcome"] as? String == "not deleted")
-        #expect((outcomes[hits[0]]?["reason"] as? String)?.contains("await review") == true)
+        #expect((outcomes[hits[0]]?["reason"] as? String)?.hasPrefix("1 submitted assignment awaits review; review it")
+            == true)
         #expect(outcomes[hits[1]]?["outcome"] as? String == "deleted")
 
         let second = await harness.deleteHits(["--run", runId, "--approve-submitted"])
@@ -112,7 +113,7 @@ import TurkStore
         }
         try await job.run()
         try await submitter.value
-        #expect(captured.standardError.contains("waiting for 1 assignments in progress"))
+        #expect(captured.standardError.contains("waiting for 1 assignment in progress"))
         #expect(captured.standardOutput == "\(hits[0])  deleted  run \(runId)  was Unassignable: expired, approved 1, "
             + "deleted\n")
         #expect(try await marketplace.allHITs().isEmpty)
