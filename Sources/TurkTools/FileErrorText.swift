@@ -26,7 +26,8 @@ enum FileErrorText {
             errno = Int32((underlying as NSError).code)
         }
 
-        if errno == ENOTDIR, let file = firstNonDirectory(on: failingPath ?? path) {
+        // mkdir reports EEXIST, and anything below a file ENOTDIR, when a file is where a directory should be.
+        if errno == ENOTDIR || errno == EEXIST, let file = firstNonDirectory(on: failingPath ?? path) {
             return "\(file) is a file, not a directory"
         }
         var text: String

@@ -60,6 +60,16 @@ import TurkStore
         #expect(result.standardError.contains("hint: the state directory comes from --state-dir"))
     }
 
+    @Test func stateDirectoryThatIsAFile() async throws {
+        let harness = try ToolHarness()
+        let file = harness.root.appendingPathComponent("afile")
+        try Data("x".utf8).write(to: file)
+        let result = await harness.review(["--state-dir", file.path])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("cannot create the state directory \(file.path): \(file.path) is a "
+            + "file, not a directory"), "\(result.standardError)")
+    }
+
     @Test func homeThatIsAFile() async throws {
         let harness = try ToolHarness()
         let home = harness.root.appendingPathComponent("home-file")
