@@ -223,6 +223,24 @@ import TurkStore
         #expect(config.maxTimeSeconds == 3600)
     }
 
+    @Test func taskExclusionQualificationIsRequired() async throws {
+        let harness = try ToolHarness()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let task = repository.appendingPathComponent("tasks/qualification_flow").path
+        let result = await harness.createHits(["--task", task, "-n", "1"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let hitId = try #require(result.jsonLines.first?["hit_id"] as? String)
+
+        let marketplace = try harness.marketplace()
+        defer { marketplace.close() }
+        let types = try await marketplace.allQualificationTypes(query: "turkchat-qualification-flow-failed-test")
+        let type = try #require(types.first { $0.name == "turkchat-qualification-flow-failed-test" })
+        let hit = try #require(try await marketplace.getHIT(GetHITRequest(hitId: hitId)).hit)
+        let requirement = hit.qualificationRequirements?.first { $0.qualificationTypeId == type.qualificationTypeId }
+        #expect(requirement?.comparator == .doesNotExist)
+    }
+
     @Test func runSettingsAreStoredForServeChat() async throws {
         let harness = try ToolHarness()
         let (runId, hitIds) = try await harness.createRun(conversations: 2, extra: [
