@@ -11,8 +11,8 @@ public struct NamedQualification: Codable, Sendable, Equatable {
     }
 }
 
-/// The settings of one run, stored as `RunRecord.configJSON` by create-hits and read by serve-chat (worker limits,
-/// topping up HITs) and by later `create-hits --run-id` calls. Keys are snake case; fields that a later version
+/// The settings of one run, stored as `RunRecord.configJSON` by create-hits and read by serve-chat (worker limits)
+/// and by later `create-hits --run-id` calls, which also open the rest of a `--max-connections` run. Keys are snake case; fields that a later version
 /// adds decode as their defaults from older rows.
 public struct RunConfig: Codable, Sendable, Equatable {
     /// Conversations wanted (`-n`). They count when started, or when completed with `countComplete`.
