@@ -164,6 +164,50 @@ extension ServerTests {
             #expect(health.stdout.contains("ok"))
         }
 
+        @Test func malformedJoinClosesWith4001() throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let started = Date()
+            var join = joinFrame(run: "rnosuch", hit: "3AAA", assignment: "3BBB", worker: "A1MALFORMED")
+            join["last_seq"] = -5
+            let result = try runWebSocketProbe([
+                ["connect": webSocketURL(server.url)], ["send": join], ["wait_close": true],
+            ])
+            #expect(result.closeCode(conn: 0) == 4001, "\(result.closes)")
+            #expect(result.frames.first?["code"] as? String == "invalid_join")
+            #expect(Date().timeIntervalSince(started) < 8, "the socket must not wait for the join timeout")
+            #expect(server.logLines.contains("rejected a malformed join"))
+        }
+
+        @Test func unknownRunClosesWith4004() throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let result = try runWebSocketProbe([
+                ["connect": webSocketURL(server.url)],
+                ["send": joinFrame(run: "rnosuch", hit: "3AAA", assignment: "3BBB", worker: "A1UNKNOWNRUN")],
+                ["wait_close": true],
+            ])
+            #expect(result.closeCode(conn: 0) == 4004, "\(result.closes)")
+        }
+
+        @Test func otherRunOfJoinedAssignmentClosesWith4004() async throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
+            let worker = "A1OTHERRUN"
+            let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: worker)
+            let result = try runWebSocketProbe([
+                ["connect": webSocketURL(server.url)],
+                ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker)],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["connect": webSocketURL(server.url)],
+                ["conn": 1, "send": joinFrame(run: "rnosuch", hit: run.hitIds[0], assignment: assignment, worker: worker)],
+                ["conn": 1, "wait_close": true],
+            ])
+            #expect(result.closeCode(conn: 1) == 4004, "\(result.closes)")
+            #expect(result.closeCode(conn: 0) == nil, "the first connection stays open: \(result.closes)")
+        }
+
         @Test func pingGetsPong() throws {
             let server = try RunningServer()
             defer { server.stop() }

@@ -66,6 +66,10 @@ import TurkStore
         (#"{"type":"message","client_id":"c","text":"x","data":[1]}"#, "invalid_message"),
         (#"{"type":"join","run":"r1"}"#, "invalid_join"),
         (#"{"type":"join","run":"r","hit":"H","assignment":"A","worker":"A1","last_seq":-1}"#, "invalid_join"),
+        (#"{"type":"join","run":"r","hit":"H","assignment":"A","worker":"A1","last_seq":1e20}"#, "invalid_join"),
+        (#"{"type":"join","run":"r","hit":"H","assignment":"A","worker":"A1","last_seq":2.5}"#, "invalid_join"),
+        (#"{"type":"join","run":"r","hit":"H","assignment":"A","worker":"A1","last_seq":"3"}"#, "invalid_join"),
+        (#"{"type":"join","run":"r","hit":"H","assignment":"A","worker":"A1","conversation":5}"#, "invalid_join"),
     ])
     func badFrameGetsErrorCode(text: String, code: String) {
         #expect(throws: ClientMessageError.self) { try ClientMessage.decode(text) }
@@ -74,6 +78,17 @@ import TurkStore
         } catch {
             #expect(error.code == code)
         }
+    }
+
+    @Test func joinWithoutPositionStartsAtZero() throws {
+        let message = try ClientMessage.decode(
+            #"{"type":"join","run":"r1","hit":"3H","assignment":"3A","worker":"A1W","conversation":null,"last_seq":null}"#)
+        guard case .join(let join) = message else {
+            Issue.record("expected a join, got \(message)")
+            return
+        }
+        #expect(join.conversationId == nil)
+        #expect(join.lastSeq == 0)
     }
 
     @Test(arguments: [

@@ -56,6 +56,15 @@ final class ChatEngine {
         do {
             message = try ClientMessage.decode(text)
         } catch {
+            // A malformed first join ends the socket, as a join with a bad id does; later frames only get errors.
+            if error.code == "invalid_join", unjoinedSockets[socket.id] != nil {
+                if let timer = unjoinedSockets.removeValue(forKey: socket.id) { transport.cancelTimer(timer) }
+                logger.warning("rejected a malformed join",
+                               ["socket": String(socket.id), "peer": socket.remoteAddress, "reason": error.message])
+                socket.send(ServerFrame.error(code: error.code, message: error.message).data)
+                socket.close(code: CloseCode.invalidJoin, reason: error.message)
+                return
+            }
             protocolError(socket, error)
             return
         }
@@ -116,12 +125,7 @@ final class ChatEngine {
 
         let key = AssignmentKey(workerId: request.workerId, assignmentId: request.assignmentId)
         if let session = sessions[key] {
-            guard session.hitId == request.hitId, session.run.id == request.runId else {
-                rejectJoin(socket, code: CloseCode.forbidden,
-                           reason: "this assignment belongs to another HIT or run", request)
-                return
-            }
-            attach(socket, to: session, request)
+            attachIfSame(socket, to: session, request)
             return
         }
 
@@ -166,7 +170,7 @@ final class ChatEngine {
         let key = AssignmentKey(workerId: request.workerId, assignmentId: request.assignmentId)
         if let session = sessions[key] {
             // Another socket of the same worker finished its join first.
-            attach(socket, to: session, request)
+            attachIfSame(socket, to: session, request)
             return
         }
         let taskName = run.task.definition.name
@@ -210,7 +214,7 @@ final class ChatEngine {
         }
         let key = AssignmentKey(workerId: request.workerId, assignmentId: request.assignmentId)
         if let session = sessions[key] {
-            attach(socket, to: session, request)
+            attachIfSame(socket, to: session, request)
             return
         }
         guard lookup.hitRun == run.id else {
@@ -300,6 +304,22 @@ final class ChatEngine {
         logger.warning("rejected a join", metadata)
         socket.send(ServerFrame.error(code: "join_rejected", message: reason).data)
         socket.close(code: code, reason: reason)
+    }
+
+    /// Attaches `socket` to the worker's existing session when the join names the session's run and HIT, and
+    /// rejects it otherwise: another run with 4004, as for any HIT outside the run, and another HIT with 4003.
+    private func attachIfSame(_ socket: WebSocket, to session: WorkerSession, _ request: JoinRequest) {
+        guard session.run.id == request.runId else {
+            rejectJoin(socket, code: CloseCode.notFound,
+                       reason: "assignment \(request.assignmentId) is not part of run \(request.runId)", request)
+            return
+        }
+        guard session.hitId == request.hitId else {
+            rejectJoin(socket, code: CloseCode.forbidden,
+                       reason: "assignment \(request.assignmentId) belongs to another HIT, not \(request.hitId)", request)
+            return
+        }
+        attach(socket, to: session, request)
     }
 
     /// Makes `socket` the session's connection, replays what the page missed and repeats the last command.

@@ -112,12 +112,25 @@ struct JoinRequest: Equatable {
         hitId = try id("hit")
         assignmentId = try id("assignment")
         workerId = try id("worker")
-        conversationId = object["conversation"]?.stringValue
-        let last = object["last_seq"]?.intValue ?? 0
-        guard last >= 0 else {
-            throw ClientMessageError(code: "invalid_join", message: "\"last_seq\" must be 0 or more.")
+        switch object["conversation"] {
+        case nil, .null?:
+            conversationId = nil
+        case .string(let id)?:
+            conversationId = id
+        default:
+            throw ClientMessageError(code: "invalid_join", message: "\"conversation\" must be a string or null.")
         }
-        lastSeq = last
+        switch object["last_seq"] {
+        case nil, .null?:
+            lastSeq = 0
+        case let value?:
+            // intValue is nil for fractions and for numbers beyond 10^15, which no conversation reaches.
+            guard let last = value.intValue, last >= 0 else {
+                throw ClientMessageError(code: "invalid_join",
+                                         message: "\"last_seq\" must be a whole number of 0 or more, not \(value.jsonText.prefix(40)).")
+            }
+            lastSeq = last
+        }
     }
 
     /// Checks the form of every id. Returns a sentence naming the bad value, or nil when all are valid.
