@@ -54,6 +54,78 @@ extension ServerTests {
             try await askThenAnswerAcrossRestart { server in server.stop() }
         }
 
+        @Test func finishedConversationReplaysAfterRestart() async throws {
+            let directory = try StateDirectory(url: makeTemporaryDirectory())
+            let first = try RunningServer(stateDirectory: directory)
+            let run = try await makeRun(stateDirectory: directory, serverURL: first.url, hits: 1)
+            let worker = "A1DONEREPLAY"
+            let assignment = try acceptHIT(server: first.url, hitId: run.hitIds[0], workerId: worker)
+            let join = joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker)
+            let done = try runWebSocketProbe([
+                ["connect": webSocketURL(first.url)], ["send": join],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["send": ["type": "message", "client_id": "q1", "text": "Which team won?"]],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["send": ["type": "message", "client_id": "a1", "text": "Denver"]],
+                ["until": ["type": "command", "command": "inactive"]],
+            ])
+            #expect(!done.timedOut, "\(done.frames)")
+            let before = done.frames.compactMap { $0["type"] as? String == "message" ? $0["text"] as? String : nil }
+            first.stop()
+
+            let second = try RunningServer(stateDirectory: directory)
+            defer { second.stop() }
+            let after = try runWebSocketProbe([
+                ["connect": webSocketURL(second.url)], ["send": join],
+                ["until": ["type": "command", "command": "inactive"]],
+            ])
+            #expect(!after.timedOut, "\(after.frames) \(second.logLines.all)")
+            let messages = after.frames.filter { $0["type"] as? String == "message" }
+            #expect(messages.compactMap { $0["seq"] as? Int } == [1, 2, 3, 4, 5])
+            #expect(messages.contains { $0["text"] as? String == "Denver" && $0["own"] as? Bool == true })
+            let replayed = messages.compactMap { $0["text"] as? String }
+            #expect(before.allSatisfy { replayed.contains($0) }, "\(before) not all in \(replayed)")
+            let joined = try #require(after.frames.first { $0["type"] as? String == "joined" })
+            #expect(joined["status"] as? String == "done")
+            #expect(joined["conversation"] as? String == messages.first?["conversation"] as? String)
+            let inactive = after.frames.last { $0["command"] as? String == "inactive" }
+            #expect(inactive?["show_done"] as? Bool == true)
+        }
+
+        @Test func disconnectedAssignmentReplaysAfterRestart() async throws {
+            let directory = try StateDirectory(url: makeTemporaryDirectory())
+            let first = try RunningServer(stateDirectory: directory)
+            let task = try copyTask("qa_data_collection", changes: ["reconnect_grace_seconds": 1])
+            let run = try await makeRun(stateDirectory: directory, serverURL: first.url, hits: 1, taskDirectory: task)
+            let worker = "A1GONEREPLAY"
+            let assignment = try acceptHIT(server: first.url, hitId: run.hitIds[0], workerId: worker)
+            let join = joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: worker)
+            let left = try runWebSocketProbe([
+                ["connect": webSocketURL(first.url)], ["send": join],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["send": ["type": "message", "client_id": "q1", "text": "Who sang?"]],
+                ["until": ["type": "ack", "client_id": "q1"]],
+                ["close": true],
+            ])
+            #expect(!left.timedOut, "\(left.frames)")
+            try waitUntil(timeout: 10) { first.logLines.contains("did not reconnect in time") }
+            first.stop()
+
+            let second = try RunningServer(stateDirectory: directory)
+            defer { second.stop() }
+            let after = try runWebSocketProbe([
+                ["connect": webSocketURL(second.url)], ["send": join], ["wait_close": true],
+            ])
+            #expect(after.closeCode(conn: 0) == 4011, "\(after.closes)")
+            let joined = after.frames.first { $0["type"] as? String == "joined" }
+            #expect(joined?["status"] as? String == "disconnect")
+            let texts = after.frames.compactMap { $0["type"] as? String == "message" ? $0["text"] as? String : nil }
+            #expect(texts.contains("Who sang?"), "\(after.frames)")
+            #expect(texts.count >= 3, "prompt, question and answer prompt: \(texts)")
+            let inactive = after.frames.last { $0["command"] as? String == "inactive" }
+            #expect((inactive?["text"] as? String)?.contains("away from this conversation") == true)
+        }
+
         @Test func stopClosesSocketsWithGoingAway() async throws {
             let server = try RunningServer()
             let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)

@@ -176,9 +176,12 @@ final class ChatEngine {
         let taskName = run.task.definition.name
         let runId = run.id
         storeWriter.perform({ store in
-            JoinLookup(
+            let holders = try store.assignments(id: request.assignmentId)
+            return JoinLookup(
                 hitRun: try store.hitEntry(hitId: request.hitId)?.runId,
-                holders: try store.assignments(id: request.assignmentId),
+                holders: holders,
+                pastConversation: try Self.pastConversation(of: holders.first { $0.workerId == request.workerId },
+                                                            in: store),
                 activeAssignments: try store.activeAssignments(workerId: request.workerId),
                 completedInTask: try store.completedAssignments(workerId: request.workerId, task: taskName),
                 standing: WorkerStanding(
@@ -192,9 +195,42 @@ final class ChatEngine {
     private struct JoinLookup: Sendable {
         var hitRun: String?
         var holders: [AssignmentRecord]
+        /// The stored conversation of the worker's own assignment when it is over or cannot go on, for replay.
+        var pastConversation: PastConversation?
         var activeAssignments: Int
         var completedInTask: Int
         var standing: WorkerStanding
+    }
+
+    /// A conversation read back from the run store, with its messages.
+    private struct PastConversation: Sendable {
+        var record: ConversationRecord
+        var messages: [MessageRecord]
+    }
+
+    /// Reads the conversation of an assignment that is over (or in a task that was not resumed), so a worker who
+    /// comes back after a restart sees its messages as before the restart. Runs on the store queue.
+    private static func pastConversation(of assignment: AssignmentRecord?, in store: RunStore) throws
+        -> PastConversation?
+    {
+        guard let assignment, !assignment.status.isActive || assignment.status == .inTask,
+              let id = assignment.conversationId, let record = try store.conversation(id: id)
+        else { return nil }
+        return PastConversation(record: record, messages: try store.messages(conversation: id))
+    }
+
+    /// Rebuilds a finished conversation for one returning worker: its stored messages and no world, so it only
+    /// replays. A conversation that the store still shows as open counts as failed here, in memory only, so that
+    /// nothing this worker does changes it.
+    private func archivedConversation(_ past: PastConversation, for session: WorkerSession,
+                                      run: RunRuntime) -> Conversation {
+        let conversation = Conversation(
+            id: past.record.id, run: run, engine: self, members: [(session.agentId ?? "Worker", session)],
+            taskData: JSONValue.parse(past.record.taskDataJSON) ?? .object([:]),
+            status: past.record.status.isFinal ? past.record.status : .failed, systemName: systemName(run))
+        conversation.world = InertWorld()
+        conversation.restoreMessages(past.messages.map(ChatMessage.init(record:)))
+        return conversation
     }
 
     private func lookedUp(_ socket: WebSocket, _ request: JoinRequest, _ run: RunRuntime,
@@ -245,6 +281,9 @@ final class ChatEngine {
                 // Its conversation was not restored, so it cannot go on.
                 session.status = .disconnect
                 persistStatus(session, .disconnect)
+            }
+            if !session.status.isActive, let past = lookup.pastConversation {
+                session.conversation = archivedConversation(past, for: session, run: run)
             }
             attach(socket, to: session, request)
             tryPairing(run)
