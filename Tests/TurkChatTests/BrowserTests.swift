@@ -198,3 +198,33 @@ extension ServerTests.BrowserTests {
         #expect(rows.map { String($0.split(separator: ":").last ?? "") } == values.map { String($0.intValue ?? -1) })
     }
 }
+
+extension ServerTests.BrowserTests {
+    @Test(.enabled(if: chromium != nil, "Chromium is missing; install Debian's chromium package to run this test"))
+    func previewFrameFillsThePage() async throws {
+        let server = try RunningServer()
+        defer { server.stop() }
+        let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
+        let python = try #require(pythonWithWebSockets(), "install Debian's python3-websockets")
+        let url = server.url.absoluteString + "/preview?hitId=\(run.hitIds[0])&workerId=A1PREVIEW"
+        let config: [String: Any] = [
+            "steps": [["wait": "document.readyState === 'complete' && !!document.querySelector('iframe')"]],
+            "checks": [
+                "frameWidth": "Math.round(document.querySelector('iframe').getBoundingClientRect().width)",
+                "frameHeight": "Math.round(document.querySelector('iframe').getBoundingClientRect().height)",
+                "mainWidth": "Math.round(document.querySelector('main').getBoundingClientRect().width)",
+            ],
+        ]
+        let configJSON = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+        let output = try runProcess(python, ["-c", chromiumDriverScript, Self.chromium!, url, configJSON], timeout: 90)
+        let result = try #require(
+            (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any],
+            "driver output: \(output.stdout) \(output.stderr)")
+        let frameWidth = try #require(result["frameWidth"] as? Int, "\(result)")
+        let mainWidth = try #require(result["mainWidth"] as? Int, "\(result)")
+        // A frame that the CSP stripped of its size is the browser default, 300 by 150 pixels.
+        #expect(result["frameHeight"] as? Int == 650, "\(result)")
+        #expect(frameWidth >= mainWidth - 40, "\(result)")
+        #expect(frameWidth > 300, "\(result)")
+    }
+}

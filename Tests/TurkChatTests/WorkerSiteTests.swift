@@ -83,6 +83,23 @@ extension ServerTests {
             #expect(again.body.contains("already submitted"))
         }
 
+        @Test func pagesHaveNoStyleAttributes() async throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
+            let base = server.url.absoluteString
+            // The Content-Security-Policy (style-src 'self') makes browsers ignore style attributes and elements.
+            for path in ["/", "/?workerId=A1STYLE", "/preview?hitId=\(run.hitIds[0])&workerId=A1STYLE",
+                         "/chat?run=\(run.runId)&assignmentId=ASSIGNMENT_ID_NOT_AVAILABLE&hitId=\(run.hitIds[0])",
+                         "/nowhere"] {
+                let page = try curl([base + path])
+                #expect(page.body.contains("<html"), "\(path): \(page.body.prefix(200))")
+                #expect(!page.body.contains(" style="), "\(path) has a style attribute")
+                #expect(!page.body.contains("<style"), "\(path) has a style element")
+            }
+            #expect(try curl([base + "/preview?hitId=\(run.hitIds[0])"]).body.contains("class=\"task-frame\""))
+        }
+
         @Test(arguments: [
             ("/?workerId=not-a-worker", 400),
             ("/?workerId=A1B2&workerId=A1B2", 400),

@@ -27,6 +27,7 @@ table.hits { border-collapse: collapse; width: 100%; background: #fff; }
 table.hits th, table.hits td { text-align: left; padding: 8px 10px; border-bottom: 1px solid #e3e7eb; vertical-align: top; }
 .worker-form { margin: 0 0 16px; display: flex; gap: 8px; align-items: center; }
 .notice { background: #fff; border: 1px solid #d5dbe1; border-radius: 6px; padding: 16px; }
+iframe.task-frame { display: block; width: 100%; border: 1px solid #d5dbe1; background: #fff; }
 .error { color: #9b1c1c; }
 """#
 }

@@ -409,10 +409,14 @@ final class WorkerSite: Sendable {
             </form>
             """
         }
+        // The Content-Security-Policy (style-src 'self') ignores style attributes, so the width and border come from
+        // the style sheet and the height from the attribute, as MTurk sizes its frame by the HIT's FrameHeight.
+        let frameHeight = hit.question.flatMap(ExternalQuestion.init(xml:))?.frameHeight ?? 0
+        let height = (100...5000).contains(frameHeight) ? frameHeight : 650
         let body = """
         <h1>\(htmlEscape(hit.title ?? "HIT"))</h1>
         \(accept)
-        <iframe src="\(htmlEscape(frameURL))" title="Task preview" style="width:100%;height:650px;border:1px solid #d5dbe1"></iframe>
+        <iframe class="task-frame" src="\(htmlEscape(frameURL))" title="Task preview" height="\(height)"></iframe>
         """
         return Pages.document(title: hit.title ?? "HIT", body: body)
     }
