@@ -208,6 +208,37 @@ extension ServerTests {
             #expect(result.closeCode(conn: 0) == nil, "the first connection stays open: \(result.closes)")
         }
 
+        @Test func singleWorkerTaskWaitsForNoPartner() async throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
+            let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1ALONE")
+            let result = try runWebSocketProbe([
+                ["connect": webSocketURL(server.url)],
+                ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: "A1ALONE")],
+                ["until": ["type": "command", "command": "send_message"]],
+            ])
+            let waits = result.frames.filter { $0["command"] as? String == "wait" }.compactMap { $0["text"] as? String }
+            #expect(waits.first == "Starting the task…", "\(result.frames)")
+            #expect(!waits.contains { $0.contains("partner") }, "\(waits)")
+        }
+
+        @Test func pairedTaskWaitsForPartner() async throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let task = repositoryRoot.appendingPathComponent("tasks/deal_or_no_deal")
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 2,
+                                        conversations: 1, taskDirectory: task)
+            let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1PAIRED")
+            let result = try runWebSocketProbe([
+                ["connect": webSocketURL(server.url)],
+                ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignment, worker: "A1PAIRED")],
+                ["until": ["type": "command", "command": "wait"]],
+            ])
+            let wait = result.frames.last { $0["command"] as? String == "wait" }
+            #expect(wait?["text"] as? String == "Waiting for a partner to join…", "\(result.frames)")
+        }
+
         @Test func pingGetsPong() throws {
             let server = try RunningServer()
             defer { server.stop() }

@@ -103,6 +103,14 @@ import TurkStore
     }
 }
 
+@Suite struct WaitingTextTests {
+    @Test(arguments: [(1, "Starting the task…"), (2, "Waiting for a partner to join…"),
+                      (4, "Waiting for 3 other workers to join…")])
+    func textMatchesConversationSize(agents: Int, text: String) {
+        #expect(InactiveText.waiting(agents: agents) == text)
+    }
+}
+
 @Suite struct HTTPHelperTests {
     @Test func formFieldsDecodeAndKeepRepeats() {
         let fields = parseFormEncoded("a=1&b=two+words&c=%2C%26&a=2&flag")

@@ -180,7 +180,8 @@ enum ChatAssets {
           loadAgentBlocks(frame.agent_id);
         }
         state.agentId = frame.agent_id;
-        setStatus(frame.status === 'waiting' ? 'Waiting for a partner to join…' : 'Connected.');
+        // The command that follows says what the page waits for; the server knows whether a partner is needed.
+        setStatus(frame.status === 'waiting' ? 'Please wait…' : 'Connected.');
         state.pending.forEach(function (text, clientId) {
           sendFrame({ type: 'message', client_id: clientId, text: text });
         });

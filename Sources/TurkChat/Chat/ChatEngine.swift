@@ -406,7 +406,7 @@ final class ChatEngine {
                 socket.close(code: CloseCode.inactive, reason: "assignment \(session.status.rawValue)")
             }
         } else if session.status == .waiting {
-            session.deliver(waitFrame("Waiting for a partner to join…"), remember: true)
+            session.deliver(waitFrame(InactiveText.waiting(agents: session.run.agentIds.count)), remember: true)
         }
         logger.info("worker connected", session.metadata.merging([
             "socket": String(socket.id), "status": session.status.rawValue,
@@ -605,7 +605,7 @@ final class ChatEngine {
                 "command": .string(ChatCommand.changeConversation.rawValue), "conversation": .null,
                 "agent_id": .string("waiting"), "status": .string(AssignmentLifecycle.waiting.rawValue),
             ]), remember: false)
-            session.deliver(waitFrame("Waiting for a partner to join…"), remember: true)
+            session.deliver(waitFrame(InactiveText.waiting(agents: session.run.agentIds.count)), remember: true)
             session.run.waitingRoom.append(session)
             tryPairing(session.run)
         }

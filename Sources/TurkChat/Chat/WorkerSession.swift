@@ -113,6 +113,16 @@ enum InactiveText {
     static let notAccepting =
         "This task has all the conversations it needs. Please return this HIT; thank you for your interest."
     static let serverStopping = "The chat server is restarting. This page reconnects by itself; please wait."
+
+    /// The status text while a worker waits in the waiting room, for a task with `agents` workers per conversation.
+    /// A one-worker task leaves the waiting room at once, so it has no partner to wait for.
+    static func waiting(agents: Int) -> String {
+        switch agents {
+        case ...1: return "Starting the task…"
+        case 2: return "Waiting for a partner to join…"
+        default: return "Waiting for \(agents - 1) other workers to join…"
+        }
+    }
     static let runUnavailable =
         "This task is not available right now because its set-up on the server is invalid. Please try again later "
         + "or return this HIT."
