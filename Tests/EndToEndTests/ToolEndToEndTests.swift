@@ -79,16 +79,18 @@ import TurkStore
 
     @Test(arguments: [(1, 0.0), (3, 0.0), (2, 0.15)])
     func createHitsKilledMidBatchThenResumed(afterLines: Int, extraDelay: Double) async throws {
+        // Enough HITs that the kill lands mid-batch even when a loaded machine is slow to read the output.
+        let total = 20
         let sandbox = try ToolSandbox()
         let output = try await sandbox.killAfter(
             lines: afterLines, extraDelay: extraDelay, "create-hits",
-            ["--task", sandbox.taskDirectory.path, "-n", "6", "--json"],
+            ["--task", sandbox.taskDirectory.path, "-n", String(total), "--json"],
             environment: ["TURKCHAT_TEST_CALL_DELAY_MS": "200"])
         let firstLines = output.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         let runId = try #require(firstLines.first?["run_id"] as? String)
-        #expect(firstLines.count < 6, "the kill landed after the batch finished")
+        #expect(firstLines.count < total, "the kill landed after the batch finished")
 
         let rerun = try await sandbox.run("create-hits", ["--run-id", runId, "--json"])
         #expect(rerun.status == 0, "\(rerun.standardError)")
@@ -96,13 +98,13 @@ import TurkStore
         let marketplace = try sandbox.marketplace()
         defer { marketplace.close() }
         let hits = try await marketplace.allHITs()
-        #expect(hits.count == 6, "expected 6 HITs, found \(hits.count)")
+        #expect(hits.count == total, "expected \(total) HITs, found \(hits.count)")
         let annotations = hits.compactMap(\.requesterAnnotation)
-        #expect(Set(annotations).count == 6, "a HIT was created twice: \(annotations.sorted())")
+        #expect(Set(annotations).count == total, "a HIT was created twice: \(annotations.sorted())")
         let store = try sandbox.runStore()
         defer { store.close() }
         let ledger = try store.hits(run: runId)
-        #expect(ledger.count == 6)
+        #expect(ledger.count == total)
         #expect(ledger.allSatisfy { $0.state == .created })
         #expect(Set(ledger.compactMap(\.hitId)) == Set(hits.compactMap(\.hitId)))
     }
@@ -123,7 +125,8 @@ import TurkStore
 
         let output = try await sandbox.killAfter(
             lines: afterLines, extraDelay: extraDelay, "bonus-workers", ["--allow-repeat-bonus", "--json", file.path],
-            environment: ["TURKCHAT_TEST_CALL_DELAY_MS": "150"])
+            // Slow enough that the kill lands mid-file even when a loaded machine is slow to read the output.
+            environment: ["TURKCHAT_TEST_CALL_DELAY_MS": "400"])
         #expect(output.split(separator: "\n").count < 6, "the kill landed after the file was paid")
 
         let rerun = try await sandbox.run("bonus-workers", ["--allow-repeat-bonus", "--json", file.path])
