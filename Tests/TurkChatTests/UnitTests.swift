@@ -194,7 +194,8 @@ import TurkStore
 }
 
 @Suite struct TaskDataFileTests {
-    let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    /// Real data files kept for these tests, each with its provenance and license.
+    let sharedData = repositoryRoot.appendingPathComponent("Tests/Fixtures")
 
     @Test func shippedPairsLoad() throws {
         let pairs = try DialoguePairs.load(
@@ -205,7 +206,7 @@ import TurkStore
 
     @Test func concatenatedObjectsAreInvalidJSON() throws {
         let file = sharedData.appendingPathComponent("reddit-movies-pairs/movies_2015-03-18.json")
-        try #require(FileManager.default.fileExists(atPath: file.path), "shared data missing at \(file.path)")
+        try #require(FileManager.default.fileExists(atPath: file.path), "test fixture missing at \(file.path)")
         let error = #expect(throws: TaskDataError.self) { try DialoguePairs.load(file: file) }
         #expect(error?.message.hasPrefix("invalid JSON") == true)
     }
