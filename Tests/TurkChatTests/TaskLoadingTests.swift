@@ -101,6 +101,23 @@ import Testing
         #expect(task.dataFile?.lastPathComponent == "data.json")
     }
 
+    @Test func taskDataNamesDataFileRelatively() throws {
+        let task = try TaskRegistry.prepare(try TaskDefinition.load(directory: qaTaskDirectory))
+        let taskData = task.makeTaskData()
+        #expect(taskData["data_file"]?.stringValue == "data/squad-v1.1-dev-subset.json")
+        #expect(taskData.jsonText.contains(repositoryRoot.path) == false)
+    }
+
+    @Test func dataFileOutsideTaskIsRelative() throws {
+        let directory = try taskDirectory(validTask.replacingOccurrences(of: "\"data.json\"", with: "\"/srv/data/squad.json\""))
+        let task = try TaskDefinition.load(directory: directory)
+        let relative = try #require(task.dataFileRelativePath)
+        #expect(relative.hasSuffix("../srv/data/squad.json"), "\(relative)")
+        #expect(!relative.hasPrefix("/"))
+        let resolved = directory.appendingPathComponent(relative).standardizedFileURL.path
+        #expect(resolved == "/srv/data/squad.json")
+    }
+
     @Test func missingDataFileFailsValidation() throws {
         let directory = try taskDirectory(validTask)
         let error = #expect(throws: SQuADError.self) { try TaskDefinition.validate(directory: directory) }

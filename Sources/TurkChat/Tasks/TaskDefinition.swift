@@ -51,6 +51,18 @@ public struct TaskDefinition: Sendable, Equatable {
     /// Task-specific settings, as JSON.
     public var settings: [String: JSONValue]
 
+    /// The data file's path relative to the task directory, such as `data/squad.json`, with `..` steps for a file
+    /// outside it. Conversations store this form, so exports do not carry the requester's folders.
+    public var dataFileRelativePath: String? {
+        guard let dataFile else { return nil }
+        let base = directory.standardizedFileURL.pathComponents
+        let target = dataFile.standardizedFileURL.pathComponents
+        var common = 0
+        while common < min(base.count, target.count) && base[common] == target[common] { common += 1 }
+        let steps = Array(repeating: "..", count: base.count - common) + target[common...]
+        return steps.joined(separator: "/")
+    }
+
     /// The file name every task directory has.
     public static let fileName = "task.json"
     /// The task kinds this build runs.

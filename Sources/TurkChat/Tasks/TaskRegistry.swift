@@ -61,7 +61,7 @@ final class PreparedTask: Sendable {
             let paragraph = paragraphs.randomElement()!
             return .object([
                 "paragraph_id": .string(paragraph.id), "title": .string(paragraph.title),
-                "context": .string(paragraph.context), "data_file": .string(definition.dataFile?.path ?? ""),
+                "context": .string(paragraph.context), "data_file": .string(definition.dataFileRelativePath ?? ""),
             ])
         case .dialoguePairs(let pairs):
             let pair = pairs.randomElement()!
