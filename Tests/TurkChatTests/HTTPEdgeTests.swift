@@ -124,6 +124,27 @@ extension ServerTests {
             try waitUntil { server.logLines.contains("malformed request") || server.logLines.contains("status=400") }
         }
 
+        @Test func nulInSubmittedAnswerGets400() async throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 1)
+            let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1NULANSWER")
+            let body = "assignmentId=\(assignment)&workerId=A1NULANSWER&comment=a%00b"
+            let reply = try rawHTTPExchange(port: server.url.port!, request:
+                "POST /mturk/externalSubmit HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
+            #expect(reply.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(reply.prefix(200))")
+            #expect(reply.contains("control character"))
+            #expect(server.logLines.contains("rejected a submission with a control character"))
+        }
+
+        @Test func xmlTextCheckFindsControlCharacters() {
+            #expect(isXMLText("tab\tnew line\ncarriage\r return, é and 😀"))
+            #expect(!isXMLText("a\u{0}b"))
+            #expect(!isXMLText("bell\u{7}"))
+            #expect(!isXMLText("\u{FFFE}"))
+        }
+
         @Test func postWithoutBodyIsAnswered() throws {
             let server = try RunningServer()
             defer { server.stop() }

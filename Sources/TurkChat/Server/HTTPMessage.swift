@@ -126,6 +126,18 @@ func percentEncode(_ text: String) -> String {
     return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
 }
 
+/// Returns whether every character of `text` may appear in an XML 1.0 document: no C0 control character other
+/// than tab, newline and carriage return, and no U+FFFE or U+FFFF.
+func isXMLText(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy { scalar in
+        switch scalar.value {
+        case 0x09, 0x0A, 0x0D: return true
+        case 0x00...0x1F, 0xFFFE, 0xFFFF: return false
+        default: return true
+        }
+    }
+}
+
 /// Escapes text for an HTML element body or a quoted attribute value.
 func htmlEscape(_ text: String) -> String {
     var out = ""

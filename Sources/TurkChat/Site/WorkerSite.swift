@@ -131,6 +131,20 @@ final class WorkerSite: Sendable {
     /// Handles MTurk's `/mturk/externalSubmit`: marks the assignment Submitted with every other field as a FreeText value.
     private func externalSubmit(_ request: HTTPRequest, core: ChatServerCore) {
         let fields = request.formFields
+        // XML 1.0 cannot carry C0 control characters other than tab, newline and carriage return, so an answer with
+        // one (%00 in the form) would make the assignment's QuestionFormAnswers document unreadable.
+        if let field = fields.first(where: { !isXMLText($0.name) || !isXMLText($0.value) }) {
+            if let count = core.transport.repeats.count("submit-control-character") {
+                core.logger.warning("rejected a submission with a control character",
+                                    ["field": String(field.name.prefix(80)), "peer": request.remoteAddress,
+                                     "count": String(count)])
+            }
+            core.transport.respond(request.connectionID, .html(Pages.message(
+                title: "Cannot submit",
+                text: "The field \(field.name.prefix(80)) contains a control character (such as %00) that an answer "
+                    + "cannot hold. Remove it and submit again.", link: ("/", "Back"), isError: true), status: 400))
+            return
+        }
         let marketplace = self.marketplace
         let inbox = core.inbox
         respond(request, core: core) {
