@@ -3,7 +3,7 @@ import Testing
 @testable import TurkChat
 
 /// Sends raw bytes to 127.0.0.1:`port` and returns what came back before the server closed the connection or
-/// 10 seconds passed. Python writes the request in one `sendall`, so the server sees exactly these bytes.
+/// 10 seconds passed. Python writes the request in one `sendall`, so the server receives exactly these bytes.
 func rawHTTPExchange(port: Int, request: String) throws -> String {
     let script = """
     import socket, sys
@@ -25,6 +25,7 @@ func rawHTTPExchange(port: Int, request: String) throws -> String {
         pass
     sys.stdout.write(data.decode("latin-1"))
     """
+
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
     process.arguments = ["-c", script]
@@ -34,6 +35,7 @@ func rawHTTPExchange(port: Int, request: String) throws -> String {
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
     try process.run()
+
     input.fileHandleForWriting.write(Data(request.utf8))
     try input.fileHandleForWriting.close()
     let data = output.fileHandleForReading.readDataToEndOfFile()
@@ -106,7 +108,7 @@ extension ServerTests {
             let header = String(repeating: "h", count: 100_000)
             let reply = try rawHTTPExchange(port: server.url.port!, request:
                 "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(header)\r\nConnection: close\r\n\r\n")
-            // libwebsockets 4.1.6 closes such a connection without a response, so only the log can say why.
+            // libwebsockets 4.1.6 closes such a connection without a response, so only the log records why.
             #expect(reply.isEmpty || reply.hasPrefix("HTTP/1.1 431"), "\(reply.prefix(200))")
             try waitUntil { server.logLines.contains("exceed 16384 bytes") }
             let lines = server.logLines.all.filter { $0.contains("exceed 16384 bytes") }
@@ -119,7 +121,7 @@ extension ServerTests {
             defer { server.stop() }
             let reply = try rawHTTPExchange(port: server.url.port!, request:
                 "GET /chat?run=a%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            // Where libwebsockets lets a request with %00 through, the route answers 400; 4.1.6 closes it.
+            // Where libwebsockets lets a request with %00 through, the route returns 400; 4.1.6 closes it.
             #expect(reply.isEmpty || reply.hasPrefix("HTTP/1.1 400"), "\(reply.prefix(200))")
             try waitUntil { server.logLines.contains("malformed request") || server.logLines.contains("status=400") }
         }

@@ -180,7 +180,7 @@ enum ChatAssets {
           loadAgentBlocks(frame.agent_id);
         }
         state.agentId = frame.agent_id;
-        // The command that follows says what the page waits for; the server knows whether a partner is needed.
+        // The wait command that follows sets the text, because only the server knows whether a partner is needed.
         setStatus(frame.status === 'waiting' ? 'Please wait…' : 'Connected.');
         state.pending.forEach(function (text, clientId) {
           sendFrame({ type: 'message', client_id: clientId, text: text });

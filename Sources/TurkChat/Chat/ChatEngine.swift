@@ -209,7 +209,7 @@ final class ChatEngine {
     }
 
     /// Reads the conversation of an assignment that is over (or in a task that was not resumed), so a worker who
-    /// comes back after a restart sees its messages as before the restart. Runs on the store queue.
+    /// comes back after a restart gets its messages as before the restart. Runs on the store queue.
     private static func pastConversation(of assignment: AssignmentRecord?, in store: RunStore) throws
         -> PastConversation?
     {

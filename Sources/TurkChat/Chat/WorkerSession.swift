@@ -114,8 +114,8 @@ enum InactiveText {
         "This task has all the conversations it needs. Please return this HIT; thank you for your interest."
     static let serverStopping = "The chat server is restarting. This page reconnects by itself; please wait."
 
-    /// The status text while a worker waits in the waiting room, for a task with `agents` workers per conversation.
-    /// A one-worker task leaves the waiting room at once, so it has no partner to wait for.
+    /// Returns the status text while a worker is in the waiting room of a task with `agents` workers per
+    /// conversation. A one-worker task leaves the waiting room at once, so it has no partner to wait for.
     static func waiting(agents: Int) -> String {
         switch agents {
         case ...1: return "Starting the task…"

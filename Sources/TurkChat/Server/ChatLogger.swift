@@ -30,8 +30,8 @@ public struct ChatLogger: Sendable {
         self.sink = sink
     }
 
-    /// A logger that writes each line to stderr with `prefix: ` and the UTC time in front, under a lock so lines
-    /// never interleave.
+    /// Returns a logger that writes each line to stderr with `prefix: ` and the UTC time in front, under a lock so
+    /// lines never interleave.
     public static func standardError(prefix: String, minimumLevel: Level = .info) -> ChatLogger {
         ChatLogger(minimumLevel: minimumLevel) { line in
             writeToStandardError(stampedLine(prefix: prefix, line, at: Date()))

@@ -1013,12 +1013,12 @@ private func lwsTimerCallback(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t
     Unmanaged<LWSTransport>.fromOpaque(owner).takeUnretainedValue().timerFired()
 }
 
-/// Where libwebsockets' own log lines go. lws's log callback is process-wide, so the transport that started
-/// last owns it.
+/// The destination of libwebsockets' own log lines. lws's log callback is process-wide, so the transport that
+/// started last owns it.
 private struct LWSLogRoute {
     var logger: ChatLogger?
-    /// Service threads on which lws reported a request head larger than its buffer, since the transport last
-    /// looked; the next incomplete request on that thread is logged as too large.
+    /// Service threads on which lws reported a request head larger than its buffer since the transport last
+    /// looked. The next incomplete request on such a thread is logged as too large.
     var headerOverflowThreads: Set<UInt> = []
 }
 
