@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The end-to-end demo on the local target: QA data collection over SQuAD paragraphs with all six tools.
 #
-# It starts serve-chat on a free port, creates HITs for 2 conversations (plus one spare HIT, as a real run
-# over-recruits), drives two scripted workers through the worker site and the WebSocket chat, approves their
-# work with review, pays a bonus from a CSV with bonus-workers, blocks and unblocks a worker, cleans up with
-# delete-hits, prints each paragraph with the question and answer collected for it, and stops serve-chat.
-# No account and no network are needed. The state lives in demo-state/ (removed at the start of each run).
+# It starts serve-chat on a free port and creates HITs for 2 conversations, plus one spare HIT as a real run
+# over-recruits. Two scripted workers do the task through the worker site and the WebSocket chat. Then review
+# approves their work, bonus-workers pays a bonus from a CSV, block soft-blocks and unblocks a worker, and
+# delete-hits cleans up. Last it prints each paragraph with the question and answer collected for it, and stops
+# serve-chat. No account and no network are needed. The state is in demo-state/, removed at the start of each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
