@@ -5,7 +5,7 @@ It does what a person does in the browser, over the same network interfaces: lis
 (GET /api/hits), accept one (POST /api/accept), join the chat over a real WebSocket at /ws, answer
 each prompt, and submit through /mturk/externalSubmit. It prints one JSON object with what happened.
 
-Answers come from --say, in order. Without --say, the worker answers the QA task by itself: with --squad
+Replies come from --say, in order. Without --say, the worker does the QA task by itself: with --squad
 it uses the SQuAD file's own question and answer for the paragraph shown; otherwise it asks
 what the paragraph says about the article's subject, and answers with the paragraph's first sentence.
 
@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 
 class WorkerError(Exception):
-    """A step that failed, with a sentence that says which and why."""
+    """A step that failed, with a sentence that names the step and the cause."""
 
 
 def log(message):
@@ -270,7 +270,7 @@ class ChatSession:
                 code = getattr(closed, "code", None)
                 if code is None and getattr(closed, "rcvd", None) is not None:
                     code = closed.rcvd.code
-                if code in (4001, 4003, 4004, 4011):
+                if code in (4001, 4003, 4004, 4011, 4012):
                     raise WorkerError("the server closed the chat with code %s: %s" % (code, closed))
                 log("connection closed (%s); reconnecting" % code)
 
