@@ -1,7 +1,7 @@
 # fish completion for serve-chat, generated from its command spec by TurkCLI.
 # Do not edit: run `make docs` after changing the spec.
 complete -c serve-chat -f
-complete -c serve-chat -l 'host' -x -d 'Sets the IP address to listen on, such as 0.0.0.0 for every interface'
+complete -c serve-chat -l 'host' -x -d 'Sets the IP address to listen on: an address of this machine, localhost (127.0.0.1), or 0.0.0.0 for every interface'
 complete -c serve-chat -l 'port' -x -d 'Sets the TCP port to listen on, or 0 to pick a free port and print it'
 complete -c serve-chat -l 'task' -x -a '(__fish_complete_directories)' -d 'Adds a task directory to serve besides those that the runs name'
 complete -c serve-chat -l 'tls-cert' -r -F -d 'Sets the PEM certificate chain for HTTPS and WSS, used together with --tls-key'

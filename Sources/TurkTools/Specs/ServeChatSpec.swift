@@ -20,7 +20,8 @@ public enum ServeChatSpec {
         options: [
             OptionSpec(
                 long: "host", valueName: "ADDR",
-                help: "Sets the IP address to listen on, such as 0.0.0.0 for every interface.",
+                help: "Sets the IP address to listen on: an address of this machine, localhost (127.0.0.1), or 0.0.0.0 "
+                    + "for every interface.",
                 defaultValue: "127.0.0.1"),
             OptionSpec(
                 long: "port", valueName: "N",
