@@ -33,7 +33,7 @@ public struct MTurkError: Error, Sendable, Equatable, CustomStringConvertible {
         MTurkError(code: "RequestError", message: message, turkErrorCode: turkErrorCode, httpStatus: 400)
     }
 
-    /// A `ServiceFault`: the service failed, and the call may be retried.
+    /// Makes a `ServiceFault`: the service failed, and the call may be retried.
     public static func serviceFault(_ message: String) -> MTurkError {
         MTurkError(code: "ServiceFault", message: message, httpStatus: 500)
     }
@@ -46,12 +46,12 @@ public struct MTurkError: Error, Sendable, Equatable, CustomStringConvertible {
         return false
     }
 
-    /// Whether the error says that a `UniqueRequestToken` was already used.
+    /// Whether the error reports that a `UniqueRequestToken` was already used.
     public var isDuplicateRequest: Bool {
         turkErrorCode == "AWS.MechanicalTurk.HitAlreadyExists" || turkErrorCode == "AWS.MechanicalTurk.DuplicateRequest"
     }
 
-    /// Whether the error says that a HIT, assignment or other entity does not exist on this marketplace.
+    /// Whether the error reports that a HIT, assignment or other entity does not exist on this marketplace.
     public var isNotFound: Bool {
         code == "RequestError" && message.range(of: "does not exist", options: .caseInsensitive) != nil
     }
@@ -65,7 +65,7 @@ public struct MTurkError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The suffix MTurk adds to its error messages: the server time in milliseconds, as in `(1563311902391 s)`.
+/// Returns the suffix MTurk adds to its error messages: the server time in milliseconds, as in `(1563311902391 s)`.
 public func mturkMessageSuffix(_ date: Date = Date()) -> String {
     "(\(Int64(date.timeIntervalSince1970 * 1000)) s)"
 }

@@ -8,8 +8,8 @@ import Foundation
 ///
 /// Requirements for implementers:
 /// - Throw `MTurkError` with MTurk's code (`RequestError`, `ServiceFault`, ...) and `TurkErrorCode`.
-/// - Keep MTurk's state rules: a HIT can be deleted only when it is `Reviewable` or `Reviewing` and every
-///   submitted assignment is approved or rejected; a reused `UniqueRequestToken` fails with
+/// - Keep MTurk's state rules. A HIT can be deleted only when it is `Reviewable` or `Reviewing` and every
+///   submitted assignment is approved or rejected. A reused `UniqueRequestToken` fails with
 ///   `AWS.MechanicalTurk.HitAlreadyExists` (HITs) or `AWS.MechanicalTurk.DuplicateRequest` (bonuses).
 /// - Page every `List` operation with `NextToken`, at most 100 results a page.
 public protocol Marketplace: Sendable {
@@ -110,7 +110,7 @@ extension Marketplace {
         }
     }
 
-    /// Lists every worker who holds a qualification type, with the given status (granted when nil).
+    /// Lists every worker who has a qualification type, with the given status (granted when nil).
     public func allWorkers(withQualificationType id: String, status: QualificationStatus? = nil) async throws
         -> [Qualification]
     {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where the tools send their marketplace calls.
+/// The marketplace that the tools send their calls to.
 public enum Target: String, Sendable, CaseIterable, Codable {
     /// The offline marketplace in the state directory's `marketplace.sqlite`. No account, no money.
     case local
@@ -18,7 +18,7 @@ public enum Target: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Where MTurk's worker pages send a finished assignment (`turkSubmitTo`), nil for the local target.
+    /// The base URL that MTurk's worker pages send a finished assignment to (`turkSubmitTo`), nil for the local target.
     public var workerSubmitBase: URL? {
         switch self {
         case .local: return nil

@@ -175,9 +175,9 @@ public struct ConversationRecord: Sendable, Equatable {
     public var status: ConversationStatus
     public var startedAt: Date
     public var endedAt: Date?
-    /// What the task showed, as a JSON object (for QA: the paragraph id and context).
+    /// The data the task showed, as a JSON object (for QA: the paragraph id and context).
     public var taskDataJSON: String
-    /// What the task collected, as a JSON object, once known.
+    /// The result the task collected, as a JSON object, once known.
     public var resultJSON: String?
 }
 
@@ -281,7 +281,7 @@ public struct ReviewLogEntry: Sendable, Equatable {
     public var decision: ReviewDecision
     public var feedback: String?
     public var reviewedAt: Date
-    /// What happened, such as `approved`, `already approved` or the marketplace's error.
+    /// The outcome, such as `approved`, `already approved` or the marketplace's error.
     public var outcome: String
 }
 
