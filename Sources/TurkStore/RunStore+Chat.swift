@@ -245,28 +245,41 @@ extension RunStore {
     }
 
     private func appendInTransaction(_ message: NewMessage) throws -> AppendedMessage {
-        if let existing = try storedMessage(conversation: message.conversationId, messageId: message.messageId) {
+        // One statement numbers and inserts the message, or inserts nothing when its id is stored already. The
+        // lookups that explain a failure run only when the insert fails or returns no row.
+        let createdAt = clock()
+        let inserted: SQLiteRow?
+        do {
+            inserted = try database.queryOne(
+                """
+                INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id,
+                                      text, extra_json, episode_done, created_at)
+                VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?1),
+                        ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                ON CONFLICT (conversation_id, message_id) DO NOTHING
+                RETURNING seq
+                """,
+                [message.conversationId, message.messageId, message.senderAgentId, message.workerId,
+                 message.assignmentId, message.text, message.extraJSON, message.episodeDone, createdAt])
+        } catch let error as SQLiteError where error.isConstraintViolation {
+            // The foreign key on conversation_id is the likely cause.
+            if try database.queryOne("SELECT 1 AS found FROM conversations WHERE conversation_id = ?",
+                                     [message.conversationId]) == nil {
+                throw RunStoreError.notFound(kind: "conversation", id: message.conversationId)
+            }
+            throw error
+        }
+        guard let seq = inserted?.int("seq") else {
+            guard let existing = try storedMessage(conversation: message.conversationId, messageId: message.messageId)
+            else {
+                throw RunStoreError.notFound(kind: "message", id: message.messageId)
+            }
             return AppendedMessage(message: existing, isDuplicate: true)
         }
-        guard try conversation(id: message.conversationId) != nil else {
-            throw RunStoreError.notFound(kind: "conversation", id: message.conversationId)
-        }
-        let next = try database.queryOne(
-            "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_id = ?",
-            [message.conversationId])?.int("next") ?? 1
         let stored = MessageRecord(
-            conversationId: message.conversationId, seq: next, messageId: message.messageId,
+            conversationId: message.conversationId, seq: seq, messageId: message.messageId,
             senderAgentId: message.senderAgentId, workerId: message.workerId, assignmentId: message.assignmentId,
-            text: message.text, extraJSON: message.extraJSON, episodeDone: message.episodeDone,
-            createdAt: clock())
-        try database.run(
-            """
-            INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id,
-                                  text, extra_json, episode_done, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [stored.conversationId, stored.seq, stored.messageId, stored.senderAgentId, stored.workerId,
-             stored.assignmentId, stored.text, stored.extraJSON, stored.episodeDone, stored.createdAt])
+            text: message.text, extraJSON: message.extraJSON, episodeDone: message.episodeDone, createdAt: createdAt)
         return AppendedMessage(message: stored, isDuplicate: false)
     }
 

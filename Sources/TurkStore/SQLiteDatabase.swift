@@ -104,6 +104,11 @@ public final class SQLiteDatabase: @unchecked Sendable {
     private let lock = NSRecursiveLock()
     private var handle: OpaquePointer?
     public let path: String
+    /// Prepared statements by their SQL text, kept for reuse: preparing costs more than running most statements.
+    /// A statement in use is taken out while it runs, so a nested call with the same SQL prepares its own.
+    private var statementCache: [String: OpaquePointer] = [:]
+    /// How many statements the cache keeps; SQL built with a varying number of placeholders is not worth more.
+    private static let statementCacheLimit = 128
 
     /// Opens or creates the database at `path`. `busyTimeoutMilliseconds` is how long a writer waits for another
     /// process's lock before failing with `SQLITE_BUSY`.
@@ -131,6 +136,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
     /// Closes the database. Later calls fail.
     public func close() {
         lock.withLock {
+            for statement in statementCache.values { sqlite3_finalize(statement) }
+            statementCache.removeAll()
             if let handle {
                 sqlite3_close_v2(handle)
             }
@@ -173,16 +180,22 @@ public final class SQLiteDatabase: @unchecked Sendable {
             let db = try openHandle()
             var rows: [SQLiteRow] = []
             try withStatement(db, sql, parameters) { statement in
-                let count = sqlite3_column_count(statement)
-                let names = (0..<count).map { String(cString: sqlite3_column_name(statement, $0)) }
+                // The columns are read after the first step: a reused statement that SQLite prepared again after a
+                // schema change (a `SELECT *` after ALTER TABLE) only has its new columns then.
+                var names: [String] = []
                 while true {
                     let status = sqlite3_step(statement)
                     if status == SQLITE_DONE { break }
                     guard status == SQLITE_ROW else {
                         throw failure(status, String(cString: sqlite3_errmsg(db)), sql: sql)
                     }
+                    if names.isEmpty {
+                        names = (0..<sqlite3_column_count(statement)).map {
+                            String(cString: sqlite3_column_name(statement, $0))
+                        }
+                    }
                     var columns: [String: SQLiteValue] = [:]
-                    for index in 0..<count {
+                    for index in 0..<Int32(names.count) {
                         columns[names[Int(index)]] = Self.columnValue(statement, index)
                     }
                     rows.append(SQLiteRow(columns: columns))
@@ -195,6 +208,17 @@ public final class SQLiteDatabase: @unchecked Sendable {
     /// Runs one query and returns its first row, or nil.
     public func queryOne(_ sql: String, _ parameters: [any SQLiteBindable] = []) throws -> SQLiteRow? {
         try query(sql, parameters).first
+    }
+
+    /// Sets how many WAL pages a commit on this connection may leave before the commit itself copies them into the
+    /// database file (`PRAGMA wal_autocheckpoint`; SQLite's default is 1,000).
+    public func setAutomaticCheckpoint(pages: Int) throws {
+        try execute("PRAGMA wal_autocheckpoint=\(max(1, pages))")
+    }
+
+    /// Sets the most memory this connection's page cache may use (`PRAGMA cache_size`; SQLite's default is 2 MiB).
+    public func setCacheSize(kibibytes: Int) throws {
+        try execute("PRAGMA cache_size=-\(max(1, kibibytes))")
     }
 
     /// The row id of the last insert on this connection.
@@ -240,12 +264,27 @@ public final class SQLiteDatabase: @unchecked Sendable {
     private func withStatement(
         _ db: OpaquePointer, _ sql: String, _ parameters: [any SQLiteBindable], _ body: (OpaquePointer) throws -> Void
     ) throws {
-        var statement: OpaquePointer?
-        let status = sqlite3_prepare_v2(db, sql, -1, &statement, nil)
-        guard status == SQLITE_OK, let statement else {
-            throw SQLiteError(code: status, message: String(cString: sqlite3_errmsg(db)), sql: sql)
+        let statement: OpaquePointer
+        if let cached = statementCache.removeValue(forKey: sql) {
+            statement = cached
+        } else {
+            var prepared: OpaquePointer?
+            let status = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+            guard status == SQLITE_OK, let prepared else {
+                throw SQLiteError(code: status, message: String(cString: sqlite3_errmsg(db)), sql: sql)
+            }
+            statement = prepared
         }
-        defer { sqlite3_finalize(statement) }
+        defer {
+            // A statement that was never stepped or ran to its end resets cleanly; keep it for the next call.
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+            if statementCache[sql] == nil && statementCache.count < Self.statementCacheLimit {
+                statementCache[sql] = statement
+            } else {
+                sqlite3_finalize(statement)
+            }
+        }
         for (offset, parameter) in parameters.enumerated() {
             let index = Int32(offset + 1)
             let result: Int32

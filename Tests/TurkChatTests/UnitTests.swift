@@ -265,3 +265,60 @@ import TurkStore
         #expect(try store.messages(conversation: "c1").isEmpty)
     }
 }
+
+@Suite struct FrameEncodingTests {
+    private static let viewer = AssignmentKey(workerId: "A1VIEWER", assignmentId: "3ASSIGN")
+
+    private static let messages: [ChatMessage] = [
+        ChatMessage(seq: 1, messageId: "w:A1VIEWER:c1", senderAgentId: "Asker", workerId: "A1VIEWER",
+                    assignmentId: "3ASSIGN", text: "What is the capital?", episodeDone: false, recipients: nil,
+                    data: nil, clientId: "c1"),
+        ChatMessage(seq: 42, messageId: "m-2", senderAgentId: "Answerer", workerId: "A2OTHER",
+                    assignmentId: "3OTHER", text: "Quote \" backslash \\ tab \t newline \n bell \u{07} é 😀",
+                    episodeDone: true, recipients: nil, data: ["deal": .object(["book": .number(2), "hat": .bool(true)])],
+                    clientId: "c9"),
+        ChatMessage(seq: 1_000_000, messageId: "bot-1", senderAgentId: "Model", workerId: nil, assignmentId: nil,
+                    text: "", episodeDone: false, recipients: ["Asker"], data: [:], clientId: nil),
+        // Same worker on another assignment: not the viewer's own message.
+        ChatMessage(seq: 3, messageId: "w:A1VIEWER:c3", senderAgentId: "Asker", workerId: "A1VIEWER",
+                    assignmentId: "3EARLIER", text: "old", episodeDone: false, recipients: nil, data: nil,
+                    clientId: "c3"),
+    ]
+
+    @Test(arguments: 0..<4)
+    func messageBytesMatchTheFrame(index: Int) {
+        let message = Self.messages[index]
+        let direct = message.frameData(conversationId: "conv-\"1\"", viewer: Self.viewer)
+        let built = message.frame(conversationId: "conv-\"1\"", viewer: Self.viewer).data
+        #expect(String(decoding: direct, as: UTF8.self) == String(decoding: built, as: UTF8.self))
+        #expect(JSONValue.parseBytes(direct) != nil)
+    }
+
+    @Test(arguments: [("c1", 1), ("client \"quoted\" é", 987_654_321)])
+    func ackBytesMatchTheFrame(clientId: String, seq: Int) {
+        let direct = ServerFrame.ackData(clientId: clientId, seq: seq, conversation: "c\\2")
+        let built = ServerFrame.ack(clientId: clientId, seq: seq, conversation: "c\\2").data
+        #expect(String(decoding: direct, as: UTF8.self) == String(decoding: built, as: UTF8.self))
+    }
+
+    @Test func frameKeysAreSortedWithType() {
+        let frame = ServerFrame(type: "command", fields: ["text": .string("x"), "command": .string("wait"),
+                                                          "show_done": .bool(false)])
+        #expect(String(decoding: frame.data, as: UTF8.self)
+                == #"{"command":"wait","show_done":false,"text":"x","type":"command"}"#)
+        #expect(ServerFrame.sendMessageCommandData == ServerFrame.sendMessageCommand.data)
+        #expect(String(decoding: ServerFrame.sendMessageCommandData, as: UTF8.self)
+                == #"{"command":"send_message","type":"command"}"#)
+    }
+
+    @Test func decodingBytesMatchesDecodingText() throws {
+        let text = #"{"type":"message","client_id":"c7","text":"héllo\n","data":{"k":[1,2]}}"#
+        guard case .message(let clientId, let body, let data) = try ClientMessage.decode(bytes: Array(text.utf8)) else {
+            Issue.record("expected a message")
+            return
+        }
+        #expect(clientId == "c7")
+        #expect(body == "héllo\n")
+        #expect(data?["k"] == .array([.number(1), .number(2)]))
+    }
+}

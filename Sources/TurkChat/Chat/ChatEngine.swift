@@ -51,10 +51,10 @@ final class ChatEngine {
         logger.debug("WebSocket opened", ["socket": String(socket.id), "peer": socket.remoteAddress])
     }
 
-    func socketReceived(_ socket: WebSocket, text: String) {
+    func socketReceived(_ socket: WebSocket, bytes: [UInt8]) {
         let message: ClientMessage
         do {
-            message = try ClientMessage.decode(text)
+            message = try ClientMessage.decode(bytes: bytes)
         } catch {
             // A malformed first join ends the socket, as a join with a bad id does; later frames only get errors.
             if error.code == "invalid_join", unjoinedSockets[socket.id] != nil {
@@ -428,7 +428,7 @@ final class ChatEngine {
                                           clientId: clientId).data)
             return
         }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = Self.hasOuterWhitespace(text) ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
         guard !trimmed.isEmpty else {
             socket.send(ServerFrame.error(code: "empty_message", message: "The message is empty.",
                                           clientId: clientId).data)
@@ -444,11 +444,18 @@ final class ChatEngine {
         conversation.acceptMessage(from: session, clientId: clientId, text: trimmed, data: data)
     }
 
+    /// Whether `text` starts or ends with whitespace, so that most messages skip Foundation's trimming.
+    private static func hasOuterWhitespace(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return true }
+        // Unicode's White_Space property covers every character of Foundation's whitespacesAndNewlines.
+        return first.properties.isWhitespace || last.properties.isWhitespace
+    }
+
     /// Enables a worker's input and starts the idle timer.
     func requestInput(from session: WorkerSession) {
         session.awaitingInput = true
-        session.deliver(ServerFrame(type: "command", fields: ["command": .string(ChatCommand.sendMessage.rawValue)]),
-                        remember: true)
+        session.lastCommand = ServerFrame.sendMessageCommand
+        session.send(ServerFrame.sendMessageCommandData)
         cancelIdleTimer(session)
         let seconds = Double(session.run.task.definition.idleTimeoutSeconds)
         session.idleTimer = transport.schedule(after: seconds) { [weak self, weak session] in

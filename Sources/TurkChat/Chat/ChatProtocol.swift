@@ -38,7 +38,12 @@ enum ClientMessage {
 
     /// Decodes one frame. Throws `ClientMessageError` with an error code for the error frame.
     static func decode(_ text: String) throws(ClientMessageError) -> ClientMessage {
-        guard let value = JSONValue.parse(text), case .object(let object) = value else {
+        try decode(bytes: Array(text.utf8))
+    }
+
+    /// Decodes one frame from its UTF-8 bytes.
+    static func decode(bytes: [UInt8]) throws(ClientMessageError) -> ClientMessage {
+        guard let value = JSONValue.parseBytes(bytes), case .object(let object) = value else {
             throw ClientMessageError(code: "invalid_json", message: "The frame is not a JSON object.")
         }
         guard let type = object["type"]?.stringValue else {
@@ -177,14 +182,51 @@ struct ServerFrame: Encodable {
         try JSONValue.object(object).encode(to: encoder)
     }
 
+    /// The frame as compact JSON with its keys sorted, `type` among them.
     var data: Data {
-        var object = fields
-        object["type"] = .string(type)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(160)
-        JSONValue.object(object).write(to: &bytes)
+        var keys = Array(fields.keys)
+        if fields["type"] == nil { keys.append("type") }
+        keys.sort()
+        bytes.append(UInt8(ascii: "{"))
+        for (index, key) in keys.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            if key == "type" {
+                JSONValue.writeString(type, to: &bytes)
+            } else {
+                fields[key]!.write(to: &bytes)
+            }
+        }
+        bytes.append(UInt8(ascii: "}"))
         return Data(bytes)
     }
+
+    /// The acknowledgement of a worker's stored message.
+    static func ack(clientId: String, seq: Int, conversation: String) -> ServerFrame {
+        ServerFrame(type: "ack", fields: [
+            "client_id": .string(clientId), "seq": .number(Double(seq)), "conversation": .string(conversation)])
+    }
+
+    /// The bytes of `ack(clientId:seq:conversation:)`, written directly because every message is acknowledged. A
+    /// unit test holds the two equal.
+    static func ackData(clientId: String, seq: Int, conversation: String) -> Data {
+        var bytes = Array(#"{"client_id":"#.utf8)
+        JSONValue.writeString(clientId, to: &bytes)
+        bytes.append(contentsOf: #","conversation":"#.utf8)
+        JSONValue.writeString(conversation, to: &bytes)
+        bytes.append(contentsOf: #","seq":"#.utf8)
+        bytes.append(contentsOf: String(seq).utf8)
+        bytes.append(contentsOf: #","type":"ack"}"#.utf8)
+        return Data(bytes)
+    }
+
+    /// The command that enables a worker's input, the most frequent frame after messages.
+    static let sendMessageCommand = ServerFrame(
+        type: "command", fields: ["command": .string(ChatCommand.sendMessage.rawValue)])
+    static let sendMessageCommandData = sendMessageCommand.data
 
     static func error(code: String, message: String, clientId: String? = nil) -> ServerFrame {
         var fields: [String: JSONValue] = ["code": .string(code), "message": .string(message)]

@@ -51,6 +51,11 @@ final class WorkerSession {
         socket?.send(frame.data)
     }
 
+    /// Sends frame bytes that were encoded already.
+    func send(_ data: Data) {
+        socket?.send(data)
+    }
+
     var metadata: [String: String] {
         ["worker": key.workerId, "assignment": key.assignmentId, "run": run.id]
     }

@@ -8,8 +8,8 @@ protocol TransportHandler: AnyObject {
     func handleHTTP(_ request: HTTPRequest)
     /// Handles a finished WebSocket upgrade.
     func webSocketOpened(_ socket: WebSocket)
-    /// Handles a complete text message from a WebSocket.
-    func webSocketReceived(_ socket: WebSocket, text: String)
+    /// Handles a complete text message from a WebSocket, as its UTF-8 bytes (lws checked that they are UTF-8).
+    func webSocketReceived(_ socket: WebSocket, bytes: [UInt8])
     /// Handles a WebSocket that closed for any reason. The socket must not be used afterwards.
     func webSocketClosed(_ socket: WebSocket)
     /// Jobs posted from other threads are waiting in the inbox.
@@ -116,14 +116,20 @@ final class LWSTransport {
             | UInt64(LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND)
         // libuv's loop waits with epoll, whose cost per wake-up does not grow with the number of open sockets as
         // lws's own poll() loop does. `run(until:)` turns the loop one iteration at a time to check for a stop.
-        if useLibuv {
+        switch eventLoop {
+        case .libuv:
             let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
             uv_loop_init(loop)
             uvLoop = loop
-            foreignLoops = .allocate(capacity: 1)
-            foreignLoops!.pointee = UnsafeMutableRawPointer(loop)
-            info.foreign_loops = foreignLoops
-            info.options |= UInt64(LWS_SERVER_OPTION_LIBUV)
+            runOnForeignLoop(UnsafeMutableRawPointer(loop), option: LWS_SERVER_OPTION_LIBUV, &info)
+        case .libev:
+            guard let loop = cws_ev_loop_new() else {
+                throw TransportError(description: "libev could not create an epoll event loop")
+            }
+            evLoop = loop
+            runOnForeignLoop(UnsafeMutableRawPointer(loop), option: LWS_SERVER_OPTION_LIBEV, &info)
+        case .poll:
+            break
         }
         if options.host == "::" || options.host.contains(":") {
             info.options &= ~UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
@@ -168,20 +174,44 @@ final class LWSTransport {
         scheduleTimerWakeup()
     }
 
-    /// Whether the transport runs on libuv's loop (`TURKCHAT_EVENT_LOOP=libuv`) instead of lws's poll() loop.
-    ///
-    /// NOTE: with libuv, lws 4.1.6 drops the close frame of a close that the server starts from a write callback.
-    /// Clients then see 1006 instead of codes such as 4010 and 4011, so the poll() loop stays the default.
-    let useLibuv = ProcessInfo.processInfo.environment["TURKCHAT_EVENT_LOOP"] == "libuv"
+    /// The event loops lws can run on here.
+    enum EventLoop: String {
+        /// lws's own loop, which calls poll() over every open socket on each wake-up.
+        case poll
+        /// libev with epoll, whose cost per wake-up grows with the sockets that have events, not with all of them.
+        case libev
+        /// libuv with epoll.
+        ///
+        /// NOTE: with libuv, lws 4.1.6 drops the close frame of a close that the server starts from a write
+        /// callback. Clients then see 1006 instead of codes such as 4010 and 4011, so libuv is only an option.
+        case libuv
+    }
 
-    /// The libuv loop that lws runs on, owned here (lws calls it a foreign loop).
+    /// The event loop: `TURKCHAT_EVENT_LOOP` in the environment, or libev.
+    let eventLoop = ProcessInfo.processInfo.environment["TURKCHAT_EVENT_LOOP"].flatMap(EventLoop.init) ?? .libev
+
+    /// The libuv or libev loop that lws runs on, owned here (lws calls it a foreign loop).
     private var uvLoop: UnsafeMutablePointer<uv_loop_t>?
+    private var evLoop: OpaquePointer?
     private var foreignLoops: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+
+    /// Makes lws run on `loop`, which this transport owns, with the event library that `option` names.
+    private func runOnForeignLoop(_ loop: UnsafeMutableRawPointer, option: Int64,
+                                  _ info: inout lws_context_creation_info) {
+        foreignLoops = .allocate(capacity: 1)
+        foreignLoops!.pointee = loop
+        info.foreign_loops = foreignLoops
+        info.options |= UInt64(option)
+    }
 
     /// Turns the event loop once: waits for events (or a wake-up) and handles them.
     private func serviceOnce(_ context: OpaquePointer) -> Bool {
         if let uvLoop {
             uv_run(uvLoop, UV_RUN_ONCE)
+            return true
+        }
+        if let evLoop {
+            cws_ev_run_once(evLoop)
             return true
         }
         return lws_service(context, 0) >= 0
@@ -222,6 +252,12 @@ final class LWSTransport {
             uv_loop_close(uvLoop)
             uvLoop.deallocate()
             self.uvLoop = nil
+        }
+        if let evLoop {
+            // As with libuv, lws stops its libev watchers while the context is destroyed; run once to settle.
+            cws_ev_run_nowait(evLoop)
+            ev_loop_destroy(evLoop)
+            self.evLoop = nil
         }
         if let foreignLoops {
             foreignLoops.deallocate()
@@ -719,21 +755,39 @@ final class LWSTransport {
             logger.warning("closing a WebSocket that sent a binary frame", ["socket": String(socket.id)])
             return closeNow(wsi, socket, code: 1003, reason: "binary frames are not accepted; send JSON text")
         }
+        let complete = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0
+        if complete && socket.receiveBuffer.isEmpty {
+            // The usual case: the whole message came in one piece, so it is handed on without a second copy.
+            guard length <= options.limits.maxWebSocketMessageBytes else {
+                return closeOversized(wsi, socket)
+            }
+            let bytes = input.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
+            return deliverMessage(wsi, socket, bytes)
+        }
         if socket.receiveBuffer.count + length > options.limits.maxWebSocketMessageBytes {
-            logger.warning("closing a WebSocket that sent a message larger than the limit",
-                           ["socket": String(socket.id), "limit": String(options.limits.maxWebSocketMessageBytes)])
-            return closeNow(wsi, socket, code: 1009,
-                            reason: "message larger than \(options.limits.maxWebSocketMessageBytes) bytes")
+            return closeOversized(wsi, socket)
         }
         if let input, length > 0 {
-            socket.receiveBuffer.append(input.assumingMemoryBound(to: UInt8.self), count: length)
+            socket.receiveBuffer.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
         }
-        guard lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 else { return 0 }
+        guard complete else { return 0 }
+        let bytes = socket.receiveBuffer
+        socket.receiveBuffer = []
+        return deliverMessage(wsi, socket, bytes)
+    }
 
-        let data = socket.receiveBuffer
-        socket.receiveBuffer = Data()
-        // lws validates UTF-8 on text frames (LWS_SERVER_OPTION_VALIDATE_UTF8), so this decoding is lossless.
-        handler?.webSocketReceived(socket, text: String(decoding: data, as: UTF8.self))
+    private func closeOversized(_ wsi: OpaquePointer, _ socket: WebSocket) -> Int32 {
+        logger.warning("closing a WebSocket that sent a message larger than the limit",
+                       ["socket": String(socket.id), "limit": String(options.limits.maxWebSocketMessageBytes)])
+        return closeNow(wsi, socket, code: 1009,
+                        reason: "message larger than \(options.limits.maxWebSocketMessageBytes) bytes")
+    }
+
+    /// Hands a complete message to the handler, then closes the socket if the handler asked for that and nothing
+    /// is left to send.
+    private func deliverMessage(_ wsi: OpaquePointer, _ socket: WebSocket, _ bytes: [UInt8]) -> Int32 {
+        // lws validates UTF-8 on text frames (LWS_SERVER_OPTION_VALIDATE_UTF8).
+        handler?.webSocketReceived(socket, bytes: bytes)
         if socket.closeRequest != nil && socket.outgoing.isEmpty {
             return closeNow(wsi, socket, code: socket.closeRequest!.code, reason: socket.closeRequest!.reason)
         }
@@ -749,6 +803,11 @@ final class LWSTransport {
 
     private func writeSocket(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
         guard let socket = socketsByWSI[key] else { return -1 }
+        // Several queued frames (a relayed message and the command that follows it, say) go out in one TCP segment:
+        // the cork holds back the frames lws writes one send() each, and removing it sends them together. That saves
+        // the client a wake-up and both ends a round through the network stack per frame.
+        let corked = socket.outgoing.count > 1 && setCork(wsi, true)
+        defer { if corked { _ = setCork(wsi, false) } }
         var written = 0
         while !socket.outgoing.isEmpty && written < 16 {
             let frame = socket.outgoing.removeFirst()
@@ -772,6 +831,14 @@ final class LWSTransport {
             return closeNow(wsi, socket, code: close.code, reason: close.reason)
         }
         return 0
+    }
+
+    /// Sets or clears TCP_CORK on the connection's socket. Returns whether it was set.
+    private func setCork(_ wsi: OpaquePointer, _ on: Bool) -> Bool {
+        let descriptor = lws_get_socket_fd(wsi)
+        guard descriptor >= 0 else { return false }
+        var value: Int32 = on ? 1 : 0
+        return setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
     }
 
     private func closeSocket(_ key: UInt) {
@@ -814,7 +881,7 @@ final class WebSocket {
     private unowned let transport: LWSTransport
     let remoteAddress: String
     let query: [(name: String, value: String)]
-    fileprivate var receiveBuffer = Data()
+    fileprivate var receiveBuffer: [UInt8] = []
     fileprivate var outgoing: [Data] = []
     fileprivate var queuedBytes = 0
     fileprivate(set) var closeRequest: (code: UInt16, reason: String)?

@@ -215,6 +215,7 @@ final class Bench {
     let options: Options
     let port: Int
     var context: OpaquePointer?
+    var evLoop: OpaquePointer?
     var workers: [Worker] = []
     var nextToConnect = 0
     var connecting = 0
@@ -268,6 +269,12 @@ final class Bench {
         info.user = Unmanaged.passUnretained(self).toOpaque()
         info.timeout_secs = 60
         info.connect_timeout_secs = 30
+        guard let loop = cwsb_ev_loop_new() else { fail("libev could not create an epoll event loop") }
+        evLoop = loop
+        let foreignLoops = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
+        foreignLoops.pointee = UnsafeMutableRawPointer(loop)
+        info.foreign_loops = foreignLoops
+        info.options |= UInt64(LWS_SERVER_OPTION_LIBEV)
         guard let context = lws_create_context(&info) else { fail("cannot create the lws client context") }
         self.context = context
         let box = UnsafeMutableRawPointer.allocate(
@@ -281,8 +288,8 @@ final class Bench {
         pumpConnections()
     }
 
-    /// Arms the timer for the earliest due send, or in 50 ms when none is due. Every wake-up costs a poll() over
-    /// all connections, so the generator wakes only when it has something to do.
+    /// Arms the timer for the earliest due send, or in 50 ms when none is due, so the generator wakes only when it
+    /// has something to do.
     func armTimer() {
         guard let context, let timer else { return }
         let now = monotonicNanoseconds()
@@ -330,21 +337,19 @@ final class Bench {
         pumpConnections()
     }
 
-    func received(_ worker: Worker, _ frame: [UInt8]) {
-        if contains(frame, #""command":"send_message""#) {
+    func received(_ worker: Worker, _ frame: UnsafeRawBufferPointer) {
+        if contains(frame, Pattern.sendCommand) {
             scheduleSend(worker)
-        } else if contains(frame, #""type":"message""#) && contains(frame, #""own":false"#) {
-            if let sentAt = number(after: #""text":"t="#, in: frame), measuring {
+        } else if contains(frame, Pattern.message) && contains(frame, Pattern.notOwn) {
+            if let sentAt = number(after: Pattern.sendTime, in: frame), measuring {
                 let now = monotonicNanoseconds()
                 if now > sentAt { latencies.append(now - sentAt) }
                 messagesInWindow += 1
             }
-        } else if contains(frame, #""command":"change_conversation""#) && !worker.paired {
+        } else if contains(frame, Pattern.changeConversation) && !worker.paired {
             worker.paired = true
             pairedCount += 1
             if pairedCount == workers.count { pairedAt = monotonicNanoseconds() }
-        } else if contains(frame, #""type":"ping""#) {
-            return
         }
     }
 
@@ -356,6 +361,24 @@ final class Bench {
         let earliest = dueSends.first?.time
         pushDue((due, worker.index))
         if earliest == nil || due < earliest! { armTimer() }
+    }
+
+    /// Starts the paced sending. Each pair's first message is offset by its share of the pair interval, so the
+    /// pairs' turns are spread evenly over time and the total rate is steady instead of arriving in bursts of one
+    /// message per pair.
+    func startSending() {
+        let now = monotonicNanoseconds()
+        let pairs = UInt64(max(1, workers.count / 2))
+        let waiting = dueSends
+        dueSends.removeAll(keepingCapacity: true)
+        for entry in waiting {
+            let pair = UInt64(entry.worker / 2)
+            let first = now + pairInterval * pair / pairs
+            pairNextSend[Int(pair)] = first + pairInterval
+            pushDue((first, entry.worker))
+        }
+        sending = true
+        armTimer()
     }
 
     func timerFired() {
@@ -420,7 +443,8 @@ final class Bench {
 
     func service(until deadline: UInt64, or condition: () -> Bool = { false }) {
         while monotonicNanoseconds() < deadline && !condition() {
-            if lws_service(context, 0) < 0 { break }
+            guard let evLoop else { break }
+            cwsb_ev_run_once(evLoop)
         }
     }
 
@@ -430,41 +454,53 @@ final class Bench {
             send(worker, "{\"type\":\"ping\"}")
         }
     }
+
+    private var nextToPing = 0
+
+    /// Sends a ping on the next `fraction` of the connections, so that calling it every `interval × fraction`
+    /// pings each worker once per interval. Pings spread this way, as real pages send them, instead of arriving as
+    /// one burst of a ping per worker that would hold up the messages behind it.
+    func pingShare(_ fraction: Double) {
+        let count = max(1, Int((Double(workers.count) * fraction).rounded(.up)))
+        for _ in 0..<count {
+            let worker = workers[nextToPing]
+            nextToPing = (nextToPing + 1) % workers.count
+            if !worker.closed && worker.wsi != nil { send(worker, "{\"type\":\"ping\"}") }
+        }
+    }
 }
 
-private func contains(_ frame: [UInt8], _ needle: String) -> Bool {
-    let pattern = Array(needle.utf8)
-    guard frame.count >= pattern.count else { return false }
-    var index = 0
-    let last = frame.count - pattern.count
-    while index <= last {
-        if frame[index] == pattern[0] {
-            var match = true
-            for offset in 1..<pattern.count where frame[index + offset] != pattern[offset] {
-                match = false
-                break
-            }
-            if match { return true }
-        }
+/// The parts of server frames the generator looks for, as bytes, so that matching allocates nothing.
+private enum Pattern {
+    static let sendCommand = Array(#""command":"send_message""#.utf8)
+    static let message = Array(#""type":"message""#.utf8)
+    static let notOwn = Array(#""own":false"#.utf8)
+    static let sendTime = Array(#""text":"t="#.utf8)
+    static let changeConversation = Array(#""command":"change_conversation""#.utf8)
+}
+
+/// The offset just past the first occurrence of `pattern` in `frame`, or nil.
+private func offset(after pattern: [UInt8], in frame: UnsafeRawBufferPointer) -> Int? {
+    guard let base = frame.baseAddress, frame.count >= pattern.count else { return nil }
+    return pattern.withUnsafeBytes { needle -> Int? in
+        guard let found = cwsb_memmem(base, frame.count, needle.baseAddress, needle.count) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found)) + needle.count
+    }
+}
+
+private func contains(_ frame: UnsafeRawBufferPointer, _ pattern: [UInt8]) -> Bool {
+    offset(after: pattern, in: frame) != nil
+}
+
+/// The decimal number right after `pattern` in `frame`, or nil.
+private func number(after pattern: [UInt8], in frame: UnsafeRawBufferPointer) -> UInt64? {
+    guard var index = offset(after: pattern, in: frame) else { return nil }
+    var value: UInt64 = 0
+    while index < frame.count, (48...57).contains(frame[index]) {
+        value = value * 10 + UInt64(frame[index] - 48)
         index += 1
     }
-    return false
-}
-
-private func number(after needle: String, in frame: [UInt8]) -> UInt64? {
-    let pattern = Array(needle.utf8)
-    guard frame.count > pattern.count else { return nil }
-    for start in 0...(frame.count - pattern.count) where frame[start] == pattern[0] {
-        guard Array(frame[start..<(start + pattern.count)]) == pattern else { continue }
-        var value: UInt64 = 0
-        var index = start + pattern.count
-        while index < frame.count, (48...57).contains(frame[index]) {
-            value = value * 10 + UInt64(frame[index] - 48)
-            index += 1
-        }
-        return value
-    }
-    return nil
+    return value
 }
 
 private func benchCallback(
@@ -479,13 +515,17 @@ private func benchCallback(
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         bench.established(worker, wsi)
     case LWS_CALLBACK_CLIENT_RECEIVE:
-        if let input, length > 0 {
-            worker.receiveBuffer.append(contentsOf: UnsafeRawBufferPointer(start: input, count: length))
-        }
-        if lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0 {
-            let frame = worker.receiveBuffer
-            worker.receiveBuffer.removeAll(keepingCapacity: true)
-            bench.received(worker, frame)
+        let complete = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0
+        let piece = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length)
+        if complete && worker.receiveBuffer.isEmpty {
+            // The usual case: the whole frame arrived in one piece, so it is matched where lws put it.
+            bench.received(worker, piece)
+        } else {
+            worker.receiveBuffer.append(contentsOf: piece)
+            if complete {
+                worker.receiveBuffer.withUnsafeBytes { bench.received(worker, $0) }
+                worker.receiveBuffer.removeAll(keepingCapacity: true)
+            }
         }
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         return bench.write(worker, wsi)
@@ -565,8 +605,16 @@ let connected = ProcessSample.read(pid: server.processIdentifier)
 log("\(bench.established) connected, \(bench.pairedCount) paired, \(bench.failures) failed in "
     + String(format: "%.1f", connectSeconds) + " s")
 
-bench.sending = true
-bench.service(until: monotonicNanoseconds() + UInt64(options.warmup * 1e9))
+/// Services the connections until `deadline`, pinging every worker once per 5 s in 50 ms slices.
+func serviceWithPings(_ bench: Bench, until deadline: UInt64) {
+    while monotonicNanoseconds() < deadline {
+        bench.service(until: min(deadline, monotonicNanoseconds() + 50_000_000))
+        bench.pingShare(0.01)
+    }
+}
+
+bench.startSending()
+serviceWithPings(bench, until: monotonicNanoseconds() + UInt64(options.warmup * 1e9))
 bench.measuring = true
 bench.messagesInWindow = 0
 bench.latencies.removeAll(keepingCapacity: true)
@@ -574,10 +622,7 @@ let serverBefore = ProcessSample.read(pid: server.processIdentifier)
 let benchBefore = ProcessSample.read(pid: getpid())
 let windowStart = monotonicNanoseconds()
 let windowEnd = windowStart + UInt64(options.duration * 1e9)
-while monotonicNanoseconds() < windowEnd {
-    bench.service(until: min(windowEnd, monotonicNanoseconds() + 5_000_000_000))
-    bench.pingAll()
-}
+serviceWithPings(bench, until: windowEnd)
 bench.measuring = false
 let windowSeconds = Double(monotonicNanoseconds() - windowStart) / 1e9
 let serverAfter = ProcessSample.read(pid: server.processIdentifier)
