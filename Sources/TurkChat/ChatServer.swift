@@ -36,8 +36,8 @@ public struct ChatServerConfiguration: Sendable {
     /// Seconds between two polls of MTurk for submitted assignments, on sandbox and live. After throttling or an
     /// outage the pause doubles, up to 10 minutes.
     public var submissionPollSeconds: Double = 30
-    /// Seconds a join waits for MTurk to confirm its HIT on sandbox and live before it is rejected with 1013 (try
-    /// again later); the page then reconnects.
+    /// Seconds a join waits for MTurk to confirm its HIT on sandbox and live. After that the join is rejected with
+    /// 1013 (try again later), and the page reconnects.
     public var marketplaceCheckSeconds: Double = 10
     /// The environment that the local marketplace reads `TURKCHAT_LOCAL_THROTTLE` from.
     public var environment: [String: String] = ProcessInfo.processInfo.environment

@@ -303,7 +303,7 @@ struct AuthorityFixture {
         let result = await poller.poll([SubmissionWatch(
             hitId: hitId, assignments: [AssignmentKey(workerId: "A2SECOND", assignmentId: accepted.assignmentId)])])
         #expect(result.submittedByOthers.map(\.submitter) == ["A1FIRST"])
-        // The GetHIT answer is still cached, but the poller told the authority who submitted.
+        // The GetHIT response is still cached, but the poll recorded the submitter in the authority.
         #expect(await fixture.authority.verdict(runId: fixture.run.runId, hitId: hitId,
                                          assignmentId: accepted.assignmentId, workerId: "A2SECOND")
                 == .rejected(code: CloseCode.forbidden,

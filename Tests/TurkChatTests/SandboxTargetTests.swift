@@ -8,11 +8,11 @@ import TurkStore
 @testable import TurkChat
 @testable import TurkTools
 
-// serve-chat on the sandbox target, with `--endpoint-url` pointed at a stand-in for MTurk: a second serve-chat on
-// the local target, whose wire endpoint speaks MTurk's JSON protocol with SigV4 and whose worker site accepts and
-// submits assignments as MTurk's worker website does.
+// serve-chat on the sandbox target, with `--endpoint-url` pointed at a stand-in for MTurk. The stand-in is a
+// second serve-chat on the local target. Its wire endpoint speaks MTurk's JSON protocol with SigV4, and its worker
+// site accepts and submits assignments as MTurk's worker website does.
 
-/// The local marketplace's credentials, given as the environment variables that the AWS credential chain reads.
+/// Returns the local marketplace's credentials as the environment variables that the AWS credential chain reads.
 /// The files point into `directory`, so no credentials of this machine are read.
 func standInCredentialEnvironment(directory: URL) -> [String: String] {
     [
@@ -46,7 +46,7 @@ func startSandboxServer(standIn: URL, checkSeconds: Double = 10, pollInterval: S
     }
 }
 
-/// A client of the stand-in's wire endpoint, for setting up HITs as create-hits does.
+/// Returns a client of the stand-in's wire endpoint, for setting up HITs as create-hits does.
 func standInClient(_ standIn: URL) -> MTurkClient {
     MTurkClient(configuration: MTurkClientConfiguration(
         endpoint: standIn, target: .local,
@@ -274,7 +274,7 @@ extension ServerTests {
                                                serverURL: server.url, hits: 1)
             let assignmentId = try acceptHIT(server: standIn.url, hitId: run.hitIds[0], workerId: "A1PATIENT")
 
-            // The client retries throttled calls, so the check still gets its answer within 10 s.
+            // The client retries throttled calls, so the check still gets a response within 10 s.
             let result = try probeJoin(server.url, run: run.runId, hit: run.hitIds[0], assignment: assignmentId,
                                        worker: "A1PATIENT")
             #expect(joined(result), "frames: \(result.frames), closes: \(result.closes)")

@@ -12,8 +12,8 @@ enum AuthorityVerdict: Sendable, Equatable {
 ///
 /// On the local target the local marketplace records every assignment, so `LocalAuthority`'s check is exact. On
 /// sandbox and live MTurk names who accepted an assignment only once it is submitted, so `MarketplaceAuthority`
-/// checks the HIT and the submitted assignments; the engine then binds the assignment to the first worker id it
-/// sees.
+/// checks the HIT and the submitted assignments; the engine then binds the assignment to the first worker id that
+/// joins it.
 protocol AssignmentAuthority: Sendable {
     /// Checks a join and calls `completion` once with the verdict, on any thread.
     func check(runId: String, hitId: String, assignmentId: String, workerId: String,

@@ -16,9 +16,9 @@ import TurkStore
 ///    When it shows the assignment submitted by this worker, the join is allowed only if the run store has the
 ///    worker's record of it, so that the engine replays the finished assignment instead of starting a new one.
 ///
-/// A failed call fails closed, but never for good. When MTurk cannot be reached, answers with an error that is
-/// not about the HIT (throttling past the client's retries, a service fault, a rejected signature), or does not
-/// answer within `checkTimeout`, the join is rejected with 1013 (try again later). The chat page reconnects after
+/// A failed call fails closed, but never for good. When MTurk cannot be reached, returns an error that is not
+/// about the HIT (throttling past the client's retries, a service fault, a rejected signature), or sends no
+/// response within `checkTimeout`, the join is rejected with 1013 (try again later). The chat page reconnects after
 /// 1013 with a growing delay of at most 10 s. The MTurk call itself goes on after the join gives up, and its
 /// answer is cached, so the next attempt is decided at once. A failure is never cached. A worker is therefore kept
 /// out only while serve-chat cannot get an answer from MTurk, and a worker who was not checked is never let in.
@@ -32,7 +32,7 @@ import TurkStore
 /// Nothing here blocks a thread of Swift's task pool: the MTurk calls are async, and the run store reads run on a
 /// serial queue of their own.
 final class MarketplaceAuthority: AssignmentAuthority, Sendable {
-    /// How long answers about a HIT are reused: 30 s. A HIT's expiration and status rarely change within that
+    /// How long the responses about a HIT are reused: 30 s. A HIT's expiration and status rarely change within that
     /// time, and MTurk reuses an assignment id only after the worker returned it, which the engine's binding
     /// check covers.
     static let defaultCacheLifetime: TimeInterval = 30
@@ -48,11 +48,11 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
     let failureLog: MarketplaceFailureLog
     private let clock: @Sendable () -> Date
     private let state = Mutex(CacheState())
-    /// Runs the run store reads, which may wait for SQLite's busy timeout. A serial queue gets a thread of its own
-    /// from Dispatch, so the wait never holds a thread that Swift's tasks need.
+    /// The queue of the run store reads, which may wait for SQLite's busy timeout. A serial queue gets a thread of
+    /// its own from Dispatch, so the wait never blocks a thread that Swift's tasks need.
     private let storeQueue = DispatchQueue(label: "turkchat.marketplace-authority.store")
 
-    /// What MTurk said about one HIT.
+    /// MTurk's responses about one HIT.
     enum HITSnapshot: Sendable {
         case found(HIT, assignments: [Assignment])
         /// GetHIT failed with "does not exist"; the message is MTurk's.
@@ -236,7 +236,7 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
             }
         }
         if case .failure(let error) = result, error is MarketplaceCheckTimeout {
-            failureLog.record(kind: "timed out", error: "no answer within \(Int(timeout)) s", ["hit": hitId])
+            failureLog.record(kind: "timed out", error: "no response within \(Int(timeout)) s", ["hit": hitId])
         }
         return result
     }
@@ -333,7 +333,7 @@ private final class FirstResult<Value: Sendable>: Sendable {
 /// The join check gave up waiting for MTurk.
 struct MarketplaceCheckTimeout: Error, CustomStringConvertible {
     var seconds: TimeInterval
-    var description: String { "MTurk did not answer within \(Int(seconds)) s" }
+    var description: String { "MTurk sent no response within \(Int(seconds)) s" }
 }
 
 /// Failures of MTurk calls, logged once per kind of failure while they last, not once per call.
@@ -342,7 +342,7 @@ struct MarketplaceCheckTimeout: Error, CustomStringConvertible {
 /// until a call succeeds: then one line reports that calls succeed again, with the count of each kind.
 final class MarketplaceFailureLog: Sendable {
     private let logger: ChatLogger
-    /// What the calls were for, such as `join check`, at the start of each line.
+    /// The purpose of the calls, such as `join check`, which starts each line.
     private let activity: String
     private let counts = Mutex<[String: Int]>([:])
 
@@ -376,7 +376,7 @@ final class MarketplaceFailureLog: Sendable {
         logger.notice("\(activity) calls succeed again", ["failures": summary])
     }
 
-    /// The number of failures of `kind` since the last success.
+    /// Returns the number of failures of `kind` since the last success.
     func count(of kind: String) -> Int {
         counts.withLock { $0[kind] ?? 0 }
     }
@@ -398,10 +398,5 @@ final class MarketplaceFailureLog: Sendable {
             if let status = error.httpStatus, status >= 500 { return "service fault" }
             return "request rejected"
         }
-    }
-
-    /// Whether `error` reports throttling, for the poller's backoff.
-    static func isThrottling(_ error: any Error) -> Bool {
-        kind(of: error) == "throttled"
     }
 }

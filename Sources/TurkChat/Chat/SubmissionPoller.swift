@@ -8,7 +8,7 @@ struct SubmissionWatch: Sendable {
     var assignments: [AssignmentKey]
 }
 
-/// What one poll found out about the watched assignments.
+/// The outcome of one poll for the watched assignments.
 struct SubmissionPollResult: Sendable {
     /// Watched assignments that MTurk lists as submitted, approved or rejected by the session's own worker.
     var submitted: [AssignmentKey] = []
@@ -19,7 +19,7 @@ struct SubmissionPollResult: Sendable {
 }
 
 /// Notices submissions on sandbox and live, where the chat page posts to MTurk's externalSubmit and serve-chat
-/// never sees the form.
+/// never receives the form.
 ///
 /// Each poll calls ListAssignmentsForHIT (every page) for the HITs of the sessions the engine still waits on, one
 /// HIT after another, and returns what changed; the caller applies it on the service thread. Calls go through the
@@ -28,11 +28,11 @@ struct SubmissionPollResult: Sendable {
 /// to `maximumInterval`; a poll without such a failure brings it back to `interval`. Failures are logged once per
 /// kind while they last (`MarketplaceFailureLog`).
 final class SubmissionPoller: Sendable {
-    /// 30 s between polls. A worker who submitted sees the confirmation of MTurk's own page at once, so the delay
-    /// only matters for the run store and the logs, and a run of 30 HITs then takes about a third of the client's
-    /// default 3 requests a second, leaving the rest for join checks and other tools.
+    /// 30 s between polls. MTurk's own page confirms a submission to the worker at once, so the delay only matters
+    /// for the run store and the logs. A run of 30 HITs then uses about a third of the client's default rate of 3
+    /// requests a second, and the rest is left for join checks.
     static let defaultInterval: TimeInterval = 30
-    /// The longest pause between polls after repeated failures: 10 minutes.
+    /// The maximum pause between polls after repeated failures: 10 minutes.
     static let maximumInterval: TimeInterval = 600
 
     /// The text a page shows when MTurk lists its assignment as submitted by another worker.
@@ -43,7 +43,7 @@ final class SubmissionPoller: Sendable {
     let marketplace: any Marketplace
     let interval: TimeInterval
     let failureLog: MarketplaceFailureLog
-    /// The join checks, which learn each submission the poller sees.
+    /// The join checks, which record each submission that a poll finds.
     private let authority: MarketplaceAuthority?
     private let state = Mutex(PollState())
 
