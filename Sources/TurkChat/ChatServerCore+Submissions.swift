@@ -50,7 +50,8 @@ extension ChatServerCore {
     /// Collects the watched sessions on the service thread and polls MTurk for their HITs off it.
     private func startSubmissionPoll() {
         guard let poller = marketplaceChecks?.poller, !isStopping else { return }
-        let sessions = engine.sessionsAwaitingSubmission()
+        let now = Date()
+        let sessions = engine.sessionsAwaitingSubmission().filter { Self.maySubmit($0, at: now) }
         guard !sessions.isEmpty else {
             scheduleSubmissionPoll()
             return
@@ -69,6 +70,15 @@ extension ChatServerCore {
                 core.scheduleSubmissionPoll()
             }
         }
+    }
+
+    /// Returns whether MTurk may still take the session's submission. An assignment that passed its deadline is
+    /// abandoned and can no longer be submitted, so polling for it would only spend the rate limit. The deadline is
+    /// estimated from the time the worker joined, which is no earlier than MTurk's accept time, plus the run's
+    /// assignment duration and a minute for clock skew. A run without a stored duration is polled without end.
+    private static func maySubmit(_ session: WorkerSession, at now: Date) -> Bool {
+        guard let duration = session.run.config?.assignmentDurationSeconds else { return true }
+        return now < session.acceptedAt.addingTimeInterval(TimeInterval(duration) + 60)
     }
 
     /// Applies what a poll found, as the worker site's externalSubmit does on the local target.

@@ -296,7 +296,6 @@ extension ServerTests {
                 try runWebSocketProbe([
                     ["connect": webSocketURL(serverURL)],
                     ["send": joinFrame(run: runId, hit: hitId, assignment: assignmentId, worker: "A1SUBMITTER")],
-                    ["until": ["command": "send_message"]],
                     ["until": ["command": "inactive"]],
                 ])
             }
