@@ -203,8 +203,8 @@ extension ServerTests {
         }
 
         @Test func standInDownFailsClosedThenRecovers() async throws {
-            var standIn = try RunningServer()
-            let standInDirectory = standIn.stateDirectory
+            let standIn = try RunningServer()
+            defer { standIn.stop() }
             let port = try #require(standIn.url.port)
             let server = try startSandboxServer(standIn: standIn.url, checkSeconds: 2)
             defer { server.stop() }
@@ -226,8 +226,8 @@ extension ServerTests {
             #expect(timeoutLines.count == 1, "log: \(server.logLines.all)")
 
             // The same stand-in comes back on the same port; a later attempt of the worker gets in.
-            standIn = try RunningServer(stateDirectory: standInDirectory) { $0.port = port }
-            defer { standIn.stop() }
+            let restarted = try RunningServer(stateDirectory: standIn.stateDirectory) { $0.port = port }
+            defer { restarted.stop() }
             var admitted = false
             let deadline = Date().addingTimeInterval(60)
             while !admitted && Date() < deadline {
@@ -316,6 +316,50 @@ extension ServerTests {
             }
             #expect(submitted)
             #expect(server.logLines.contains("MTurk lists the assignment as submitted"))
+        }
+
+        @Test func pollerEndsHoldTakenByOther() async throws {
+            let standIn = try RunningServer()
+            defer { standIn.stop() }
+            let server = try startSandboxServer(standIn: standIn.url, pollInterval: "1")
+            defer { server.stop() }
+            let run = try await makeSandboxRun(stateDirectory: server.stateDirectory,
+                                               marketplace: standInClient(standIn.url), serverURL: server.url, hits: 1)
+            let assignmentId = try acceptHIT(server: standIn.url, hitId: run.hitIds[0], workerId: "A1LEAVER")
+
+            let serverURL = server.url
+            let runId = run.runId
+            let hitId = run.hitIds[0]
+            let probe = BackgroundJob {
+                try runWebSocketProbe([
+                    ["connect": webSocketURL(serverURL)],
+                    ["send": joinFrame(run: runId, hit: hitId, assignment: assignmentId, worker: "A1LEAVER")],
+                    ["wait_close": true],
+                ])
+            }
+            let store = try RunStore(stateDirectory: server.stateDirectory)
+            defer { store.close() }
+            let inTask = try waitUntil(seconds: 20) {
+                try store.assignment(id: assignmentId, workerId: "A1LEAVER")?.status == .inTask
+            }
+            try #require(inTask)
+
+            // On MTurk the first worker returns the HIT, and the next worker gets the same assignment id.
+            let returned = try runProcess("/usr/bin/curl", [
+                "-sS", "-X", "POST", "-H", "Content-Type: application/json", "--data",
+                "{\"assignment_id\":\"\(assignmentId)\",\"worker_id\":\"A1LEAVER\"}",
+                standIn.url.absoluteString + "/api/return"])
+            #expect(returned.status == 0)
+            let reused = try acceptHIT(server: standIn.url, hitId: hitId, workerId: "A2TAKER")
+            try #require(reused == assignmentId)
+            try submitOnStandIn(standIn.url, assignmentId: reused, workerId: "A2TAKER")
+
+            let result = try probe.wait(timeout: 60)
+            let inactive = result.frames.last { $0["command"] as? String == "inactive" }
+            #expect(inactive?["text"] as? String == SubmissionPoller.submittedByAnotherText)
+            #expect(result.closeCode(conn: 0) == Int(CloseCode.inactive))
+            #expect(try store.assignment(id: assignmentId, workerId: "A1LEAVER")?.status == .returned)
+            #expect(server.logLines.contains("MTurk lists the assignment as submitted by another worker"))
         }
 
         @Test func pollerBacksOffWhenThrottled() async throws {
