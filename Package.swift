@@ -63,7 +63,7 @@ let package = Package(
             name: "TurkAWSTests", dependencies: ["TurkAWS", "TurkLocal"], resources: [.copy("Vectors")],
             swiftSettings: swiftSettings),
         .testTarget(name: "TurkCLITests", dependencies: ["TurkCLI"], swiftSettings: swiftSettings),
-        .testTarget(name: "TurkChatTests", dependencies: ["TurkChat", "TurkLocal", "TurkStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TurkChatTests", dependencies: ["TurkChat", "TurkLocal", "TurkStore", "TurkTools", "TurkCLI"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TurkToolsTests", dependencies: ["TurkTools", "TurkCLI", "TurkLocal", "TurkStore", "TurkModel"],
             swiftSettings: swiftSettings),

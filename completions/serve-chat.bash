@@ -60,6 +60,9 @@ _turkchat_serve_chat() {
         --public-url)
             return 0
             ;;
+        --poll-interval)
+            return 0
+            ;;
         --state-dir)
             _turkchat_serve_chat_add directory "$prefix" "$typed"
             return 0
@@ -77,7 +80,7 @@ _turkchat_serve_chat() {
     esac
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '--host --port --task --tls-cert --tls-key --public-url --no-worker-site --no-wire-endpoint --local-human --state-dir --target --live --endpoint-url --profile --json -h --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W '--host --port --task --tls-cert --tls-key --public-url --poll-interval --no-worker-site --no-wire-endpoint --local-human --state-dir --target --live --endpoint-url --profile --json -h --help --version' -- "$cur"))
         return 0
     fi
 
@@ -90,7 +93,7 @@ _turkchat_serve_chat() {
         else
             case $word in
                 --) options_ended=1 ;;
-                --host|--port|--task|--tls-cert|--tls-key|--public-url|--state-dir|--target|--endpoint-url|--profile)
+                --host|--port|--task|--tls-cert|--tls-key|--public-url|--poll-interval|--state-dir|--target|--endpoint-url|--profile)
                     if [[ ${COMP_WORDS[i+1]} == = ]]; then (( i += 2 )); else (( i++ )); fi
                     ;;
                 -?*) ;;

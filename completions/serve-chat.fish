@@ -7,6 +7,7 @@ complete -c serve-chat -l 'task' -x -a '(__fish_complete_directories)' -d 'Adds 
 complete -c serve-chat -l 'tls-cert' -r -F -d 'Sets the PEM certificate chain for HTTPS and WSS, used together with --tls-key'
 complete -c serve-chat -l 'tls-key' -r -F -d 'Sets the PEM private key of the --tls-cert certificate'
 complete -c serve-chat -l 'public-url' -x -d 'Sets the URL at which workers reach this server, when a proxy or a name differs from the address it listens on'
+complete -c serve-chat -l 'poll-interval' -x -d 'Sets how often serve-chat asks MTurk which assignments were submitted, on the sandbox and live targets: a number of seconds from 1 to 600, or a number with a unit such as 2m. After throttling or an outage the pause doubles, up to 10 minutes'
 complete -c serve-chat -l 'no-worker-site' -d 'Turns off the worker site that the local target serves'
 complete -c serve-chat -l 'no-wire-endpoint' -d 'Turns off the MTurk API endpoint that the local target serves'
 complete -c serve-chat -l 'local-human' -d 'Lets the person at this terminal play the local human of tasks that have one, such as multi_agent_dialog: their messages are shown on standard output and replies are read from standard input'

@@ -33,6 +33,14 @@ public struct ChatServerConfiguration: Sendable {
     /// The marketplace for sandbox and live, built by the command from the credentials. The local target opens
     /// the local marketplace in the state directory and ignores this.
     public var remoteMarketplace: (any Marketplace)?
+    /// Seconds between two polls of MTurk for submitted assignments, on sandbox and live. After throttling or an
+    /// outage the pause doubles, up to 10 minutes.
+    public var submissionPollSeconds: Double = 30
+    /// Seconds a join waits for MTurk to confirm its HIT on sandbox and live. After that the join is rejected with
+    /// 1013 (try again later), and the page reconnects.
+    public var marketplaceCheckSeconds: Double = 10
+    /// The environment that the local marketplace reads `TURKCHAT_LOCAL_THROTTLE` from.
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
     /// The terminal of the person who runs serve-chat, for tasks with a local human agent. Without one, the
     /// conversations of such a task fail with a reason that says so.
     public var console: ChatConsole?

@@ -15,6 +15,8 @@ final class ChatServerCore: TransportHandler {
     let localMarketplace: LocalMarketplace?
     let workerSite: WorkerSite?
     let wireService: MTurkWireService?
+    /// The MTurk checks of sandbox and live: nil on the local target.
+    let marketplaceChecks: MarketplaceChecks?
     private(set) var engine: ChatEngine!
     private(set) var runLoader: RunLoader!
     private(set) lazy var agentProcesses = AgentProcessPool(core: self)
@@ -65,12 +67,14 @@ final class ChatServerCore: TransportHandler {
         if configuration.target == .local {
             let marketplace: LocalMarketplace
             do {
-                marketplace = try LocalMarketplace(stateDirectory: configuration.stateDirectory)
+                marketplace = try LocalMarketplace(stateDirectory: configuration.stateDirectory,
+                                                   environment: configuration.environment)
             } catch {
                 throw ChatServerError("cannot open the local marketplace in "
                                       + "\(configuration.stateDirectory.url.path): \(error)")
             }
             localMarketplace = marketplace
+            marketplaceChecks = nil
             authority = LocalAuthority(marketplace: marketplace)
             workerSite = configuration.workerSiteEnabled ? WorkerSite(marketplace: marketplace) : nil
             wireService = configuration.wireEndpointEnabled
@@ -85,7 +89,9 @@ final class ChatServerCore: TransportHandler {
             localMarketplace = nil
             workerSite = nil
             wireService = nil
-            authority = TrustingAuthority()
+            let checks = try MarketplaceChecks(configuration: configuration, runStore: runStore)
+            marketplaceChecks = checks
+            authority = checks.authority
         }
 
         transport.handler = self
@@ -129,6 +135,7 @@ final class ChatServerCore: TransportHandler {
         }
         try restoreOpenConversations()
         engine.start()
+        scheduleSubmissionPoll()
         logger.notice("started", [
             "url": reportedURL.absoluteString, "target": configuration.target.rawValue,
             "state_dir": configuration.stateDirectory.url.path,
@@ -143,6 +150,7 @@ final class ChatServerCore: TransportHandler {
     /// Tells the workers, closes their sockets, writes what is queued for the store, and closes everything.
     func shutdown() {
         isStopping = true
+        marketplaceChecks?.stop()
         logger.notice("stopping", ["connections": String(transport.openSockets.count)])
         engine.shutdown()
         transport.drain(seconds: 2) { self.engine.allSocketsClosed }

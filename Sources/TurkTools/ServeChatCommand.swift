@@ -37,6 +37,10 @@ public enum ServeChatCommand {
         configuration.publicURL = try parsed.url("public-url")
         configuration.workerSiteEnabled = !parsed.flag("no-worker-site")
         configuration.wireEndpointEnabled = !parsed.flag("no-wire-endpoint")
+        configuration.environment = parsed.environment
+        if let seconds = try parsed.seconds("poll-interval", in: 1...600) {
+            configuration.submissionPollSeconds = Double(seconds)
+        }
         if parsed.flag("local-human") {
             configuration.console = .standard
         }

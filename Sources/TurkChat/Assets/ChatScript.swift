@@ -253,7 +253,11 @@ enum ChatAssets {
         }
         return;
       }
-      setStatus('Connection lost; reconnecting…');
+      if (event.code === 1013) {
+        setStatus('The server could not check this assignment with MTurk yet; trying again…');
+      } else {
+        setStatus('Connection lost; reconnecting…');
+      }
       setTimeout(connect, state.retryDelay);
       state.retryDelay = Math.min(state.retryDelay * 2, 10000);
     };

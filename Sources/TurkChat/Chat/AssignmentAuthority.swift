@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The outcome of checking that a worker holds an assignment.
@@ -9,19 +10,30 @@ enum AuthorityVerdict: Sendable, Equatable {
 
 /// Decides whether the worker in a `join` message holds the assignment.
 ///
-/// On the local target the local marketplace records every assignment, so the check is exact. On sandbox and live
-/// serve-chat cannot ask MTurk who accepted an assignment before it is submitted, so it trusts the parameters that
-/// MTurk put in the page URL; the engine then binds the assignment to the first worker id it sees.
-///
-/// `verify` may block (the local marketplace reads SQLite), so the engine calls it on a background queue.
+/// On the local target the local marketplace records every assignment, so `LocalAuthority`'s check is exact. On
+/// sandbox and live MTurk names who accepted an assignment only once it is submitted, so `MarketplaceAuthority`
+/// checks the HIT and the submitted assignments; the engine then binds the assignment to the first worker id that
+/// joins it.
 protocol AssignmentAuthority: Sendable {
+    /// Checks a join and calls `completion` once with the verdict, on any thread.
+    func check(runId: String, hitId: String, assignmentId: String, workerId: String,
+               completion: @escaping @Sendable (AuthorityVerdict) -> Void)
+}
+
+/// An authority whose check blocks its thread for a short time, such as one that reads SQLite.
+protocol BlockingAssignmentAuthority: AssignmentAuthority {
     func verify(runId: String, hitId: String, assignmentId: String, workerId: String) -> AuthorityVerdict
 }
 
-/// The authority for sandbox and live: every well-formed join is allowed here, and the engine's binding check
-/// rejects a second worker on an assignment that another worker still holds.
-struct TrustingAuthority: AssignmentAuthority {
-    func verify(runId: String, hitId: String, assignmentId: String, workerId: String) -> AuthorityVerdict {
-        .allowed
+/// Runs blocking checks off the service thread. A check must not wait for a Swift task here: on Linux a concurrent
+/// queue takes its threads from the same small pool that runs Swift's tasks, so waiting could starve that task.
+private let blockingAuthorityQueue = DispatchQueue(label: "turkchat.authority", attributes: .concurrent)
+
+extension BlockingAssignmentAuthority {
+    func check(runId: String, hitId: String, assignmentId: String, workerId: String,
+               completion: @escaping @Sendable (AuthorityVerdict) -> Void) {
+        blockingAuthorityQueue.async {
+            completion(verify(runId: runId, hitId: hitId, assignmentId: assignmentId, workerId: workerId))
+        }
     }
 }

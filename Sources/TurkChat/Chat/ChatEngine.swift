@@ -149,17 +149,13 @@ final class ChatEngine {
         let socketID = socket.id
         let runId = run.id
         pendingJoins[socketID] = (socket, run)
-        authorityQueue.async {
-            let verdict = authority.verify(runId: request.runId, hitId: request.hitId,
-                                           assignmentId: request.assignmentId, workerId: request.workerId)
+        authority.check(runId: request.runId, hitId: request.hitId, assignmentId: request.assignmentId,
+                        workerId: request.workerId) { verdict in
             inbox.post { core in core.engine.authorized(socket: socketID, request, run: runId, verdict) }
         }
     }
 
     private var pendingJoins: [UInt64: (socket: WebSocket, run: RunRuntime)] = [:]
-    /// Runs authority checks, which may block on the local marketplace's file, off the service thread and off
-    /// Swift's shared task pool.
-    private let authorityQueue = DispatchQueue(label: "turkchat.authority", attributes: .concurrent)
 
     func authorized(socket socketID: UInt64, _ request: JoinRequest, run runId: String, _ verdict: AuthorityVerdict) {
         guard let (socket, run) = pendingJoins.removeValue(forKey: socketID), !socket.isClosed else { return }
@@ -692,6 +688,12 @@ final class ChatEngine {
             session.conversation?.memberLeft(session)
         }
         finishAssignment(session, status: .submitted)
+    }
+
+    /// Returns the sessions whose assignment MTurk may still list as submitted: those onboarding, waiting or in a
+    /// conversation, and those over with Done shown. The submission poller asks MTurk about them.
+    func sessionsAwaitingSubmission() -> [WorkerSession] {
+        sessions.values.filter { $0.status.isActive || InactiveText.forStatus($0.status).showDone }
     }
 
     /// Records a returned assignment from the worker site.

@@ -11,6 +11,8 @@ enum CloseCode {
     static let policyViolation: UInt16 = 1008
     static let messageTooBig: UInt16 = 1009
     static let internalError: UInt16 = 1011
+    /// RFC 6455's "try again later": MTurk did not confirm the join in time. The page reconnects.
+    static let tryAgainLater: UInt16 = 1013
     /// The `join` message is malformed: an id is missing, malformed or repeated.
     static let invalidJoin: UInt16 = 4001
     /// The worker does not hold the assignment, or the assignment is bound to another worker.

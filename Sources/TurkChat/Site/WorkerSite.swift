@@ -491,7 +491,7 @@ func describe(_ error: any Error) -> String {
 }
 
 /// The local target's authority: the local marketplace records the holder of every assignment.
-struct LocalAuthority: AssignmentAuthority {
+struct LocalAuthority: BlockingAssignmentAuthority {
     let marketplace: LocalMarketplace
 
     func verify(runId: String, hitId: String, assignmentId: String, workerId: String) -> AuthorityVerdict {

@@ -14,6 +14,11 @@ public enum ServeChatSpec {
             "MTurk accepts only https URLs in an ExternalQuestion, so for the sandbox and live targets serve-chat "
                 + "needs --tls-cert and --tls-key, or a TLS proxy in front of it named by --public-url. On those "
                 + "targets it calls MTurk with the AWS credentials of --profile or the environment.",
+            "On sandbox and live, a join is allowed only for a HIT of the run that GetHIT finds still open, and not "
+                + "for an assignment that ListAssignmentsForHIT shows submitted by another worker. When MTurk does "
+                + "not answer within 10 seconds the page is asked to connect again. Because the chat page submits "
+                + "straight to MTurk, serve-chat polls ListAssignmentsForHIT (see --poll-interval) to notice "
+                + "submissions.",
             "The first line on standard output is the URL the server listens on (a JSON object with the url and "
                 + "the target with --json), so a script can start serve-chat with --port 0 and read the port.",
         ],
@@ -43,6 +48,12 @@ public enum ServeChatSpec {
                 long: "public-url", valueName: "URL",
                 help: "Sets the URL at which workers reach this server, when a proxy or a name differs from the "
                     + "address it listens on."),
+            OptionSpec(
+                long: "poll-interval", valueName: "SECONDS",
+                help: "Sets how often serve-chat asks MTurk which assignments were submitted, on the sandbox and live "
+                    + "targets: a number of seconds from 1 to 600, or a number with a unit such as 2m. After "
+                    + "throttling or an outage the pause doubles, up to 10 minutes.",
+                defaultValue: "30"),
             .flag("no-worker-site", help: "Turns off the worker site that the local target serves."),
             .flag("no-wire-endpoint", help: "Turns off the MTurk API endpoint that the local target serves."),
             .flag(
