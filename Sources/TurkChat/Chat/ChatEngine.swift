@@ -452,22 +452,35 @@ final class ChatEngine {
         session.awaitingInput = true
         session.lastCommand = ServerFrame.sendMessageCommand
         session.send(ServerFrame.sendMessageCommandData)
-        cancelIdleTimer(session)
         let seconds = Double(session.run.task.definition.idleTimeoutSeconds)
+        session.idleDeadline = monotonicSeconds() + seconds
+        // A timer that is already set checks the new deadline when it fires, so a busy conversation does not add
+        // a timer per message to the queue, where cancelled timers stay until they are due.
+        if session.idleTimer == nil { scheduleIdleCheck(session, after: seconds) }
+    }
+
+    /// Checks `session`'s idle deadline after `seconds`: sets the timer again while the deadline moved later, and
+    /// expires the worker when it passed with the worker's input still enabled.
+    private func scheduleIdleCheck(_ session: WorkerSession, after seconds: Double) {
         session.idleTimer = transport.schedule(after: seconds) { [weak self, weak session] in
             guard let self, let session else { return }
             session.idleTimer = nil
+            guard let deadline = session.idleDeadline else { return }
+            let remaining = deadline - monotonicSeconds()
+            if remaining > 0 {
+                self.scheduleIdleCheck(session, after: remaining)
+                return
+            }
+            session.idleDeadline = nil
             guard session.awaitingInput, session.status.isActive else { return }
             self.logger.info("worker timed out waiting to send a message", session.metadata)
             self.leave(session, status: .expired, text: InactiveText.idleTimeout)
         }
     }
 
+    /// Stops the idle deadline; a timer that is set finds no deadline when it fires.
     func cancelIdleTimer(_ session: WorkerSession) {
-        if let timer = session.idleTimer {
-            transport.cancelTimer(timer)
-            session.idleTimer = nil
-        }
+        session.idleDeadline = nil
     }
 
     // MARK: - Waiting room and pairing

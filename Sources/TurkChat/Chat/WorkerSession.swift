@@ -32,7 +32,9 @@ final class WorkerSession {
     var messagesSent = 0
     /// Assignments of this task the worker completed before this one, from the run store at join time.
     var completedBefore = 0
+    /// The timer that checks `idleDeadline`, and the monotonic time by which the worker must send a message.
     var idleTimer: UInt64?
+    var idleDeadline: Double?
     var graceTimer: UInt64?
     let acceptedAt: Date
 
