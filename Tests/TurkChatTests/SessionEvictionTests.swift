@@ -3,8 +3,8 @@ import Testing
 import TurkStore
 @testable import TurkChat
 
-/// Polls the server's memory counts until `condition` holds, for up to `timeout` seconds, and returns the last
-/// counts read (nil when the server did not answer).
+/// Polls the server's memory counts until `condition` is true, for up to `timeout` seconds, and returns the last
+/// counts read (nil when the server did not respond).
 func waitForMemoryCounts(_ server: RunningServer, timeout: Double = 15,
                          until condition: (ChatMemoryCounts) -> Bool) async throws -> ChatMemoryCounts? {
     let deadline = Date().addingTimeInterval(timeout)
@@ -17,7 +17,7 @@ func waitForMemoryCounts(_ server: RunningServer, timeout: Double = 15,
     return counts
 }
 
-/// The frames of one connection as sorted-key JSON, so two joins can be compared frame by frame.
+/// Returns the frames of one connection as sorted-key JSON, so two joins can be compared frame by frame.
 func canonicalFrames(_ result: ProbeResult, conn: Int = 0) -> [String] {
     result.frames(conn: conn).map { frame in
         var copy = frame
@@ -338,5 +338,68 @@ extension ServerTests {
                     "\(turnedAway.frames)")
             #expect(turnedAway.closeCode(conn: 0) == Int(CloseCode.inactive))
         }
+    }
+}
+
+@Suite struct SessionEvictionUnitTests {
+    let key = AssignmentKey(workerId: "A1TRACKED", assignmentId: "3ASSIGNMENT")
+
+    @Test func lookupWithoutEvictionIsCurrent() {
+        var tracker = JoinLookupTracker()
+        let mark = tracker.begin(key)
+        #expect(tracker.end(key, mark: mark) == false)
+    }
+
+    @Test func lookupDuringEvictionIsStale() {
+        var tracker = JoinLookupTracker()
+        let first = tracker.begin(key)
+        tracker.noteEviction(key)
+        let second = tracker.begin(key)
+        #expect(tracker.end(key, mark: second) == false)
+        #expect(tracker.end(key, mark: first) == true)
+    }
+
+    @Test func evictionWithoutLookupIsForgotten() {
+        var tracker = JoinLookupTracker()
+        tracker.noteEviction(key)
+        let mark = tracker.begin(key)
+        #expect(tracker.end(key, mark: mark) == false)
+        let other = AssignmentKey(workerId: "A1OTHER", assignmentId: "3ASSIGNMENT")
+        let otherMark = tracker.begin(other)
+        tracker.noteEviction(key)
+        #expect(tracker.end(other, mark: otherMark) == false)
+    }
+
+    @Test func serverFrameRoundTrip() throws {
+        let frame = ServerFrame(type: "command", fields: [
+            "command": .string("inactive"), "text": .string("Done \"here\"\n"), "show_done": .bool(true)])
+        let text = String(decoding: frame.data, as: UTF8.self)
+        let rebuilt = try #require(ServerFrame(jsonText: text))
+        #expect(rebuilt.type == "command")
+        #expect(rebuilt.fields == frame.fields)
+        #expect(ServerFrame(jsonText: "[1, 2]") == nil)
+        #expect(ServerFrame(jsonText: "{\"text\": \"no type\"}") == nil)
+        #expect(ServerFrame(jsonText: "not json") == nil)
+    }
+
+    @Test func finishedSessionRowRoundTrip() throws {
+        let store = try RunStore(stateDirectory: StateDirectory(url: makeTemporaryDirectory()))
+        defer { store.close() }
+        #expect(try store.finishedSession(assignmentId: "3ASSIGNMENT", workerId: "A1TRACKED") == nil)
+        let saved = FinishedSessionRecord(
+            assignmentId: "3ASSIGNMENT", workerId: "A1TRACKED", status: .expired, agentId: "waiting",
+            conversationId: nil, lastCommandJSON: "{\"type\":\"command\"}", savedAt: Date(timeIntervalSince1970: 1000))
+        try store.saveFinishedSession(saved)
+        #expect(try store.finishedSession(assignmentId: "3ASSIGNMENT", workerId: "A1TRACKED") == saved)
+
+        var replaced = saved
+        replaced.status = .done
+        replaced.agentId = "Worker"
+        replaced.conversationId = "c1"
+        replaced.lastCommandJSON = nil
+        replaced.savedAt = Date(timeIntervalSince1970: 2000)
+        try store.saveFinishedSession(replaced)
+        #expect(try store.finishedSession(assignmentId: "3ASSIGNMENT", workerId: "A1TRACKED") == replaced)
+        #expect(try store.finishedSession(assignmentId: "3ASSIGNMENT", workerId: "A1OTHER") == nil)
     }
 }

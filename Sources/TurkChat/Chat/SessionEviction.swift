@@ -7,15 +7,15 @@ import TurkStore
 // a while after the last socket closed. A later join reads them back from the run store and gets the same status,
 // replay and close code as from memory.
 
-/// Where a session stands on its way out of memory.
+/// The stage of a session on its way out of memory.
 enum SessionEvictionState {
     /// Active, connected, or not yet finished long enough.
     case none
-    /// Finished and without a socket; the timer marks it ready when the delay passes.
+    /// Finished and without a socket. The timer marks it ready when the delay passes.
     case scheduled(timer: UInt64)
     /// The delay passed. The session waits for the other sessions of its conversation.
     case ready
-    /// Its page state is being written to the run store; it leaves memory when the write succeeds.
+    /// Its page state is being written to the run store. It leaves memory when the write succeeds.
     case saving
 }
 
@@ -28,7 +28,7 @@ final class InstanceCounter: Sendable {
     var value: Int { count.load(ordering: .relaxed) }
 }
 
-/// What the engine holds in memory, for tests and diagnostics.
+/// The sessions and conversations in the engine's memory, for tests and diagnostics.
 struct ChatMemoryCounts: Sendable, Equatable {
     /// Worker sessions, active and finished.
     var sessions: Int
@@ -152,7 +152,7 @@ extension ChatEngine {
         }) { [weak self] result in
             guard let self else { return }
             if case .failure(let error) = result {
-                self.logger.error("could not save finished sessions; they stay in memory", [
+                self.logger.error("saving finished sessions failed, so they stay in memory until the next attempt", [
                     "error": String(describing: error),
                     "assignments": group.map(\.key.description).joined(separator: ","),
                 ])
@@ -160,7 +160,7 @@ extension ChatEngine {
                 return
             }
             // A socket that attached during the write, or a status that changed (a submission), keeps the whole
-            // group; the sessions that are still unchanged wait as ready for the next attempt.
+            // group in memory. The sessions that did not change wait for another delay.
             let unchanged = zip(group, records).allSatisfy { session, record in
                 guard case .saving = session.eviction, self.isEvictable(session) else { return false }
                 return self.finishedSessionRecord(session, savedAt: record.savedAt) == record
@@ -173,7 +173,7 @@ extension ChatEngine {
         }
     }
 
-    /// Starts the delay again for the sessions of a group whose eviction did not finish; a session that a socket
+    /// Starts the delay again for the sessions of a group whose eviction did not finish. A session that a socket
     /// took back in the meantime is left alone.
     private func retryEviction(_ group: [WorkerSession]) {
         for session in group {
@@ -197,8 +197,8 @@ extension ChatEngine {
         for timer in [session.idleTimer, session.graceTimer].compactMap({ $0 }) { transport.cancelTimer(timer) }
         session.idleTimer = nil
         session.graceTimer = nil
-        // The conversation holds its members and each member holds the conversation, so both stay alive until
-        // this link is cut.
+        // The conversation keeps its members alive and each member keeps the conversation alive, so neither is
+        // freed until this link is cut.
         session.conversation = nil
         logger.debug("session left memory", session.metadata.merging(["status": session.status.rawValue]) { a, _ in a })
     }
@@ -246,7 +246,8 @@ extension ChatEngine {
     }
 
     /// Handles a join that the assignment authority rejected. A session in memory is joined without that check,
-    /// so a finished session that left memory is too; any other join is rejected with the authority's reason.
+    /// so a finished session that left memory is joined without it too. Any other join is rejected with the
+    /// authority's reason.
     func rejectUnlessFinished(_ socket: WebSocket, _ request: JoinRequest, _ run: RunRuntime, code: UInt16,
                               reason: String) {
         let key = AssignmentKey(workerId: request.workerId, assignmentId: request.assignmentId)

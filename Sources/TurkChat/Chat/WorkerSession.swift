@@ -20,7 +20,7 @@ final class WorkerSession {
     /// The role in the current conversation, or `onboarding`/`waiting` before one.
     var agentId: String?
     /// Strong, so a worker who comes back after the conversation ended still gets its messages. The conversation
-    /// holds its members strongly too, so eviction sets this to nil to free both.
+    /// keeps its members strongly too, so eviction sets this to nil to free both.
     var conversation: Conversation?
     /// The socket that joined last; nil while the worker is away.
     var socket: WebSocket?
@@ -35,7 +35,7 @@ final class WorkerSession {
     var completedBefore = 0
     var idleTimer: UInt64?
     var graceTimer: UInt64?
-    /// Where the session stands on its way out of memory once its assignment is finished.
+    /// The stage of the session on its way out of memory once its assignment is finished.
     var eviction = SessionEvictionState.none
     let acceptedAt: Date
 
