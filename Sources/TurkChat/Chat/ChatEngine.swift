@@ -247,7 +247,7 @@ final class ChatEngine {
     /// replays. A conversation that the store still shows as open counts as failed here, in memory only, so that
     /// nothing this worker does changes it.
     func archivedConversation(_ past: PastConversation, for session: WorkerSession,
-                                      run: RunRuntime) -> Conversation {
+                              run: RunRuntime) -> Conversation {
         let conversation = Conversation(
             id: past.record.id, run: run, engine: self, members: [(session.agentId ?? "Worker", session)],
             taskData: JSONValue.parse(past.record.taskDataJSON) ?? .object([:]),
@@ -359,7 +359,7 @@ final class ChatEngine {
     /// Sends `reason` to the client and closes its socket with `code`. `detail`, when given, goes to the log
     /// only, for problems whose description names files on the server.
     func rejectJoin(_ socket: WebSocket, code: UInt16, reason: String, _ request: JoinRequest,
-                            detail: String? = nil) {
+                    detail: String? = nil) {
         joiningSockets.remove(socket.id)
         pendingJoins[socket.id] = nil
         var metadata = [
