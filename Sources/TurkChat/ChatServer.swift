@@ -27,6 +27,9 @@ public struct ChatServerConfiguration: Sendable {
     /// target.
     public var wireEndpointEnabled: Bool = true
     public var limits = ServerLimits()
+    /// Seconds that the session of a finished assignment stays in memory after its last WebSocket closed. Later
+    /// joins are answered from the run store instead, with the same status, replay and close code.
+    public var sessionEvictionDelaySeconds: Double = Self.defaultSessionEvictionDelaySeconds
     public var logger: ChatLogger = .standardError(prefix: "serve-chat")
     /// Whether to stop on SIGINT and SIGTERM. Tests that run several servers in one process turn this off.
     public var handlesSignals: Bool = true
@@ -48,6 +51,11 @@ public struct ChatServerConfiguration: Sendable {
     public init(stateDirectory: StateDirectory) {
         self.stateDirectory = stateDirectory
     }
+
+    /// Five minutes: a worker who reloads the page, or whose network drops for a moment, is served from memory
+    /// without a run-store read, while memory holds only the assignments that finished in the last few minutes
+    /// instead of every assignment of a run that lasts days.
+    public static let defaultSessionEvictionDelaySeconds: Double = 300
 }
 
 /// An error that keeps serve-chat from starting: a port in use, an unreadable TLS file, a run with bad task data.
@@ -69,6 +77,7 @@ public final class ChatServer: Sendable {
     public let configuration: ChatServerConfiguration
     private let stopRequested = Atomic<Bool>(false)
     private let currentWaker = Mutex<Waker?>(nil)
+    private let currentInbox = Mutex<Inbox<ChatServerCore>?>(nil)
 
     public init(configuration: ChatServerConfiguration) {
         self.configuration = configuration
@@ -78,7 +87,11 @@ public final class ChatServer: Sendable {
     public func run(onListening: @Sendable (URL) -> Void) throws {
         let core = try ChatServerCore(configuration: configuration)
         currentWaker.withLock { $0 = core.transport.waker }
-        defer { currentWaker.withLock { $0 = nil } }
+        currentInbox.withLock { $0 = core.inbox }
+        defer {
+            currentWaker.withLock { $0 = nil }
+            currentInbox.withLock { $0 = nil }
+        }
 
         var signalSources: [DispatchSourceSignal] = []
         if configuration.handlesSignals {
@@ -102,6 +115,24 @@ public final class ChatServer: Sendable {
     public func stop() {
         stopRequested.store(true, ordering: .releasing)
         currentWaker.withLock { $0?.wake() }
+    }
+
+    /// Returns how many sessions and conversations the engine holds in memory, read on the service thread. Returns
+    /// nil when the server is not running or the service thread did not answer within `timeout` seconds. For
+    /// tests and diagnostics; it blocks the calling thread, so never call it on the service thread.
+    func memoryCounts(timeout: Double = 5) -> ChatMemoryCounts? {
+        guard let inbox = currentInbox.withLock({ $0 }) else { return nil }
+        let answer = Mutex<ChatMemoryCounts?>(nil)
+        inbox.post { core in
+            let counts = core.engine.memoryCounts
+            answer.withLock { $0 = counts }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let counts = answer.withLock({ $0 }) { return counts }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return nil
     }
 
     private func installSignalHandlers() -> [DispatchSourceSignal] {

@@ -123,6 +123,19 @@ public final class RunStore: Sendable {
         CREATE INDEX review_log_by_assignment ON review_log(assignment_id);
         CREATE INDEX review_log_by_run ON review_log(run_id);
         """,
+        // Version 2: what serve-chat last showed on the page of a finished assignment that it dropped from memory.
+        """
+        CREATE TABLE finished_sessions (
+            assignment_id TEXT NOT NULL,
+            worker_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            agent_id TEXT,
+            conversation_id TEXT,
+            last_command_json TEXT,
+            saved_at REAL NOT NULL,
+            PRIMARY KEY (assignment_id, worker_id)
+        );
+        """,
     ]
 
     /// The schema version this build writes.

@@ -13,13 +13,19 @@ final class ChatEngine {
     let limits: ServerLimits
     let runLoader: RunLoader
 
-    private var sessions: [AssignmentKey: WorkerSession] = [:]
+    /// Sessions in memory. A finished session leaves after `sessionEvictionDelaySeconds` without a socket, and a
+    /// later join reads it back from the run store.
+    var sessions: [AssignmentKey: WorkerSession] = [:]
     private var sessionsBySocket: [UInt64: WorkerSession] = [:]
     /// Sockets that have not joined yet, with their join timers.
     private var unjoinedSockets: [UInt64: UInt64] = [:]
     /// Sockets whose join is being checked, so a second join on the same socket is rejected.
     private var joiningSockets: Set<UInt64> = []
     private(set) var conversations: [String: Conversation] = [:]
+    /// Join lookups on the store queue, so that one that ran while its session left memory is repeated.
+    var joinLookups = JoinLookupTracker()
+    /// Conversation objects alive, open or ended, for the memory counts.
+    let conversationInstances = InstanceCounter()
 
     init(core: ChatServerCore, storeWriter: StoreWriter, authority: any AssignmentAuthority, runLoader: RunLoader) {
         self.core = core
@@ -87,6 +93,7 @@ final class ChatEngine {
         guard session.socket === socket else { return }
         session.socket = nil
         logger.info("worker connection closed", session.metadata.merging(["socket": String(socket.id)]) { a, _ in a })
+        scheduleEviction(session)
         guard session.status.isActive, !core.isStopping else { return }
         startGraceTimer(session, seconds: Double(session.run.task.definition.reconnectGraceSeconds))
     }
@@ -160,7 +167,7 @@ final class ChatEngine {
     func authorized(socket socketID: UInt64, _ request: JoinRequest, run runId: String, _ verdict: AuthorityVerdict) {
         guard let (socket, run) = pendingJoins.removeValue(forKey: socketID), !socket.isClosed else { return }
         if case .rejected(let code, let reason) = verdict {
-            rejectJoin(socket, code: code, reason: reason, request)
+            rejectUnlessFinished(socket, request, run, code: code, reason: reason)
             return
         }
         let key = AssignmentKey(workerId: request.workerId, assignmentId: request.assignmentId)
@@ -169,28 +176,45 @@ final class ChatEngine {
             attachIfSame(socket, to: session, request)
             return
         }
+        lookUpJoin(socket, request, run)
+    }
+
+    /// Reads what a join needs from the run store, then continues in `lookedUp`. A lookup during which the
+    /// worker's session left memory is repeated, because it may have read the assignment before it finished.
+    private func lookUpJoin(_ socket: WebSocket, _ request: JoinRequest, _ run: RunRuntime) {
+        let key = AssignmentKey(workerId: request.workerId, assignmentId: request.assignmentId)
         let taskName = run.task.definition.name
         let runId = run.id
+        let mark = joinLookups.begin(key)
         storeWriter.perform({ store in
             let holders = try store.assignments(id: request.assignmentId)
+            let own = holders.first { $0.workerId == request.workerId }
+            let finished = try Self.finishedSession(of: own, in: store)
             return JoinLookup(
                 hitRun: try store.hitEntry(hitId: request.hitId)?.runId,
                 holders: holders,
-                pastConversation: try Self.pastConversation(of: holders.first { $0.workerId == request.workerId },
-                                                            in: store),
+                finishedSession: finished,
+                pastConversation: finished == nil ? try Self.pastConversation(of: own, in: store) : nil,
                 activeAssignments: try store.activeAssignments(workerId: request.workerId),
                 completedInTask: try store.completedAssignments(workerId: request.workerId, task: taskName),
                 standing: WorkerStanding(
                     completedInRun: try store.completedAssignments(workerId: request.workerId, run: runId),
                     workingSecondsToday: try store.workingSeconds(workerId: request.workerId, day: Date())))
         }) { [weak self] result in
-            self?.lookedUp(socket, request, run, result)
+            guard let self else { return }
+            if self.joinLookups.end(key, mark: mark), self.sessions[key] == nil, !socket.isClosed {
+                self.lookUpJoin(socket, request, run)
+                return
+            }
+            self.lookedUp(socket, request, run, result)
         }
     }
 
-    private struct JoinLookup: Sendable {
+    struct JoinLookup: Sendable {
         var hitRun: String?
         var holders: [AssignmentRecord]
+        /// The page state of the worker's own finished assignment, saved when its session left memory.
+        var finishedSession: FinishedSession?
         /// The stored conversation of the worker's own assignment when it is over or cannot go on, for replay.
         var pastConversation: PastConversation?
         var activeAssignments: Int
@@ -199,14 +223,14 @@ final class ChatEngine {
     }
 
     /// A conversation read back from the run store, with its messages.
-    private struct PastConversation: Sendable {
+    struct PastConversation: Sendable {
         var record: ConversationRecord
         var messages: [MessageRecord]
     }
 
     /// Reads the conversation of an assignment that is over (or in a task that was not resumed), so a worker who
     /// comes back after a restart gets its messages as before the restart. Runs on the store queue.
-    private static func pastConversation(of assignment: AssignmentRecord?, in store: RunStore) throws
+    static func pastConversation(of assignment: AssignmentRecord?, in store: RunStore) throws
         -> PastConversation?
     {
         guard let assignment, !assignment.status.isActive || assignment.status == .inTask,
@@ -218,8 +242,8 @@ final class ChatEngine {
     /// Rebuilds a finished conversation for one returning worker: its stored messages and no world, so it only
     /// replays. A conversation that the store still shows as open counts as failed here, in memory only, so that
     /// nothing this worker does changes it.
-    private func archivedConversation(_ past: PastConversation, for session: WorkerSession,
-                                      run: RunRuntime) -> Conversation {
+    func archivedConversation(_ past: PastConversation, for session: WorkerSession,
+                              run: RunRuntime) -> Conversation {
         let conversation = Conversation(
             id: past.record.id, run: run, engine: self, members: [(session.agentId ?? "Worker", session)],
             taskData: JSONValue.parse(past.record.taskDataJSON) ?? .object([:]),
@@ -247,6 +271,10 @@ final class ChatEngine {
         let key = AssignmentKey(workerId: request.workerId, assignmentId: request.assignmentId)
         if let session = sessions[key] {
             attachIfSame(socket, to: session, request)
+            return
+        }
+        if let finished = lookup.finishedSession {
+            restoreFinishedSession(socket, request, run, finished)
             return
         }
         guard lookup.hitRun == run.id else {
@@ -326,8 +354,8 @@ final class ChatEngine {
 
     /// Sends `reason` to the client and closes its socket with `code`. `detail`, when given, goes to the log
     /// only, for problems whose description names files on the server.
-    private func rejectJoin(_ socket: WebSocket, code: UInt16, reason: String, _ request: JoinRequest,
-                            detail: String? = nil) {
+    func rejectJoin(_ socket: WebSocket, code: UInt16, reason: String, _ request: JoinRequest,
+                    detail: String? = nil) {
         joiningSockets.remove(socket.id)
         pendingJoins[socket.id] = nil
         var metadata = [
@@ -343,23 +371,29 @@ final class ChatEngine {
 
     /// Attaches `socket` to the worker's existing session when the join names the session's run and HIT, and
     /// rejects it otherwise: another run with 4004, as for any HIT outside the run, and another HIT with 4003.
-    private func attachIfSame(_ socket: WebSocket, to session: WorkerSession, _ request: JoinRequest) {
-        guard session.run.id == request.runId else {
-            rejectJoin(socket, code: CloseCode.notFound,
-                       reason: "assignment \(request.assignmentId) is not part of run \(request.runId)", request)
-            return
-        }
-        guard session.hitId == request.hitId else {
-            rejectJoin(socket, code: CloseCode.forbidden,
-                       reason: "assignment \(request.assignmentId) belongs to another HIT, not \(request.hitId)", request)
+    func attachIfSame(_ socket: WebSocket, to session: WorkerSession, _ request: JoinRequest) {
+        if let mismatch = Self.joinMismatch(runId: session.run.id, hitId: session.hitId, request) {
+            rejectJoin(socket, code: mismatch.code, reason: mismatch.reason, request)
             return
         }
         attach(socket, to: session, request)
     }
 
+    /// Returns the close code and reason for a join that names another run or HIT than the worker's assignment.
+    static func joinMismatch(runId: String?, hitId: String, _ request: JoinRequest) -> (code: UInt16, reason: String)? {
+        guard runId == request.runId else {
+            return (CloseCode.notFound, "assignment \(request.assignmentId) is not part of run \(request.runId)")
+        }
+        guard hitId == request.hitId else {
+            return (CloseCode.forbidden, "assignment \(request.assignmentId) belongs to another HIT, not \(request.hitId)")
+        }
+        return nil
+    }
+
     /// Makes `socket` the session's connection, replays what the page missed and repeats the last command.
-    private func attach(_ socket: WebSocket, to session: WorkerSession, _ request: JoinRequest) {
+    func attach(_ socket: WebSocket, to session: WorkerSession, _ request: JoinRequest) {
         joiningSockets.remove(socket.id)
+        cancelEviction(session)
         if let old = session.socket, old !== socket {
             sessionsBySocket[old.id] = nil
             old.close(code: CloseCode.replaced, reason: "the same worker and assignment connected again")
@@ -647,6 +681,7 @@ final class ChatEngine {
         case .disconnect: applyLimitsAfterDisconnect(session)
         default: break
         }
+        scheduleEviction(session)
     }
 
     /// Takes a worker out of the run (disconnect, timeout or return) and ends their conversation for the others.
@@ -679,11 +714,12 @@ final class ChatEngine {
         }
     }
 
-    /// Forgets a conversation that ended, once none of its workers needs it for a reconnect.
+    /// Drops an ended conversation from the index of open ones. It stays in memory through its members' sessions
+    /// and leaves together with them.
     func conversationEnded(_ conversation: Conversation) {
-        // Workers in a final status still get their conversation's messages when they reconnect, so the
-        // conversation stays reachable through their sessions. Only the index by id is dropped.
+        // Workers in a final status still get their conversation's messages when they reconnect.
         conversations[conversation.id] = nil
+        evictMembersIfReady(conversation)
     }
 
     /// Records a submission from the worker site (local target) or any other source.
@@ -830,6 +866,7 @@ final class ChatEngine {
             logger.notice("resumed an open conversation", [
                 "conversation": conversation.id, "run": run.id, "messages": String(conversation.messages.count)])
         }
+        for session in sessions.values { scheduleEviction(session) }
     }
 
     /// Tells every connected worker that the server stops, and closes their sockets with 1001.

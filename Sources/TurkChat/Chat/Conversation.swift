@@ -143,6 +143,8 @@ final class Conversation {
     var systemName: String
     /// Agents that are programs (bots) or the person at serve-chat's terminal, by agent id.
     private(set) var programAgents: [String: ProgramAgent] = [:]
+    /// The engine's count of live conversations, held strongly because `deinit` may run after the engine's.
+    private let instanceCounter: InstanceCounter
 
     init(id: String, run: RunRuntime, engine: ChatEngine, members: [(agentId: String, session: WorkerSession)],
          taskData: JSONValue, status: ConversationStatus, systemName: String) {
@@ -153,6 +155,12 @@ final class Conversation {
         self.taskData = taskData
         self.status = status
         self.systemName = systemName
+        instanceCounter = engine.conversationInstances
+        instanceCounter.increment()
+    }
+
+    deinit {
+        instanceCounter.decrement()
     }
 
     var isOpen: Bool { !status.isFinal }

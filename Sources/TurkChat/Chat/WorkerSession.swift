@@ -19,7 +19,8 @@ final class WorkerSession {
     var status: AssignmentLifecycle
     /// The role in the current conversation, or `onboarding`/`waiting` before one.
     var agentId: String?
-    /// Strong, so a worker who comes back after the conversation ended still gets its messages.
+    /// Strong, so a worker who comes back after the conversation ended still gets its messages. The conversation
+    /// keeps its members strongly too, so eviction sets this to nil to free both.
     var conversation: Conversation?
     /// The socket that joined last; nil while the worker is away.
     var socket: WebSocket?
@@ -36,6 +37,8 @@ final class WorkerSession {
     var idleTimer: UInt64?
     var idleDeadline: Double?
     var graceTimer: UInt64?
+    /// The stage of the session on its way out of memory once its assignment is finished.
+    var eviction = SessionEvictionState.none
     let acceptedAt: Date
 
     init(key: AssignmentKey, hitId: String, run: RunRuntime, status: AssignmentLifecycle, acceptedAt: Date) {
