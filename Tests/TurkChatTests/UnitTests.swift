@@ -322,3 +322,25 @@ import TurkStore
         #expect(data?["k"] == .array([.number(1), .number(2)]))
     }
 }
+
+@Suite struct EventLoopChoiceTests {
+    @Test func unsetMeansLibev() throws {
+        #expect(try LWSTransport.eventLoop(environment: [:]) == .libev)
+    }
+
+    @Test(arguments: ["poll", "libev", "libuv"])
+    func knownNamesAreTaken(name: String) throws {
+        #expect(try LWSTransport.eventLoop(environment: ["TURKCHAT_EVENT_LOOP": name]).rawValue == name)
+    }
+
+    @Test func unknownNameIsAnError() {
+        #expect(throws: TransportError.self) {
+            try LWSTransport.eventLoop(environment: ["TURKCHAT_EVENT_LOOP": "epoll"])
+        }
+        do {
+            _ = try LWSTransport.eventLoop(environment: ["TURKCHAT_EVENT_LOOP": "epoll"])
+        } catch {
+            #expect(String(describing: error).contains("'epoll'"))
+        }
+    }
+}

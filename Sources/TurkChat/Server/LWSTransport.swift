@@ -114,8 +114,9 @@ final class LWSTransport {
         // address to appear, so the server would run without listening.
         info.options = UInt64(LWS_SERVER_OPTION_VALIDATE_UTF8) | UInt64(LWS_SERVER_OPTION_DISABLE_IPV6)
             | UInt64(LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND)
-        // libuv's loop waits with epoll, whose cost per wake-up does not grow with the number of open sockets as
+        // libev and libuv wait with epoll, whose cost per wake-up does not grow with the number of open sockets as
         // lws's own poll() loop does. `run(until:)` turns the loop one iteration at a time to check for a stop.
+        eventLoop = try Self.eventLoop(environment: ProcessInfo.processInfo.environment)
         switch eventLoop {
         case .libuv:
             let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
@@ -188,7 +189,17 @@ final class LWSTransport {
     }
 
     /// The event loop: `TURKCHAT_EVENT_LOOP` in the environment, or libev.
-    let eventLoop = ProcessInfo.processInfo.environment["TURKCHAT_EVENT_LOOP"].flatMap(EventLoop.init) ?? .libev
+    private var eventLoop = EventLoop.libev
+
+    /// Returns the event loop that `TURKCHAT_EVENT_LOOP` names, or libev when it is unset.
+    static func eventLoop(environment: [String: String]) throws -> EventLoop {
+        guard let name = environment["TURKCHAT_EVENT_LOOP"] else { return .libev }
+        guard let loop = EventLoop(rawValue: name) else {
+            throw TransportError(description: "invalid TURKCHAT_EVENT_LOOP value '\(name)': use libev (the default), "
+                                 + "poll or libuv, or unset it")
+        }
+        return loop
+    }
 
     /// The libuv or libev loop that lws runs on, owned here (lws calls it a foreign loop).
     private var uvLoop: UnsafeMutablePointer<uv_loop_t>?

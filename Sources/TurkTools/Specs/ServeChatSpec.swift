@@ -68,7 +68,13 @@ public enum ServeChatSpec {
             CommonOptions.profile,
             CommonOptions.json,
         ],
-        environment: CommonOptions.environment,
+        environment: CommonOptions.environment + [
+            DocumentedItem(
+                "TURKCHAT_EVENT_LOOP",
+                "The event loop of the network server: libev (the default, with epoll), poll (libwebsockets' own "
+                    + "loop, whose cost per wake-up grows with the open connections) or libuv. Any other value is "
+                    + "an error."),
+        ],
         files: CommonOptions.files,
         examples: [
             ExampleSpec(

@@ -658,3 +658,8 @@ let report: [(String, String)] = [
 for (name, value) in report {
     print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value)
 }
+// A state directory that chat-bench made itself is removed after a run that got this far; one from --state-dir,
+// or one left by a failed run (with serve-chat's log in it), stays.
+if options.stateDirectory == nil {
+    try? FileManager.default.removeItem(at: stateURL)
+}
