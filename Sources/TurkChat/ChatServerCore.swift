@@ -12,8 +12,6 @@ final class ChatServerCore: TransportHandler {
     let inbox: Inbox<ChatServerCore>
     let runStore: RunStore
     let storeWriter: StoreWriter
-    /// Copies the run store's WAL into its file in the background; nil when its connection could not be opened.
-    private let walCheckpointer: WALCheckpointer?
     let localMarketplace: LocalMarketplace?
     let workerSite: WorkerSite?
     let wireService: MTurkWireService?
@@ -54,17 +52,15 @@ final class ChatServerCore: TransportHandler {
             throw ChatServerError("cannot open the run store in \(configuration.stateDirectory.url.path): \(error)")
         }
         storeWriter = StoreWriter(store: runStore, inbox: inbox)
-        // A message is relayed only after its commit, so the copying of the WAL into the database file runs mostly
-        // on a background connection, and a page cache larger than SQLite's 2 MiB keeps index pages in memory.
+        // A message is relayed only after its commit, and the commit that fills the WAL also checkpoints it. A
+        // 128-page WAL keeps that checkpoint short (the benchmark's p99 latency at 5,000 messages a second fell from
+        // 10 ms with SQLite's 1,000 pages to 3 ms), and a page cache above SQLite's 2 MiB keeps index pages in memory.
         let log = configuration.logger
         do {
+            try runStore.database.setAutomaticCheckpoint(pages: 128)
             try runStore.database.setCacheSize(kibibytes: 32 * 1024)
-            walCheckpointer = try WALCheckpointer(path: runStore.database.path, interval: 0.1) { error in
-                log.error("run store checkpoint failed", ["error": String(describing: error)])
-            }
         } catch {
-            walCheckpointer = nil
-            log.warning("the run store checkpoints only in its commits", ["error": String(describing: error)])
+            log.warning("the run store keeps SQLite's checkpoint and cache sizes", ["error": String(describing: error)])
         }
 
         let authority: any AssignmentAuthority
@@ -163,7 +159,6 @@ final class ChatServerCore: TransportHandler {
         storeWriter.flush()
         agentProcesses.terminateAll()
         transport.destroyContext()
-        walCheckpointer?.stop()
         runStore.close()
         localMarketplace?.close()
         logger.notice("stopped")

@@ -216,12 +216,6 @@ public final class SQLiteDatabase: @unchecked Sendable {
         try execute("PRAGMA wal_autocheckpoint=\(max(1, pages))")
     }
 
-    /// Copies what the WAL holds into the database file without waiting for other connections
-    /// (`PRAGMA wal_checkpoint(PASSIVE)`).
-    public func checkpoint() throws {
-        _ = try query("PRAGMA wal_checkpoint(PASSIVE)")
-    }
-
     /// Sets the most memory this connection's page cache may use (`PRAGMA cache_size`; SQLite's default is 2 MiB).
     public func setCacheSize(kibibytes: Int) throws {
         try execute("PRAGMA cache_size=-\(max(1, kibibytes))")

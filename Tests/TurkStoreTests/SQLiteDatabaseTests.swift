@@ -74,4 +74,12 @@ import Testing
         db.close()
         #expect(throws: SQLiteError.self) { try db.run("INSERT INTO items (size) VALUES (?)", [2]) }
     }
+
+    @Test func checkpointAndCacheSizesAreSet() throws {
+        let db = try database()
+        try db.setAutomaticCheckpoint(pages: 128)
+        try db.setCacheSize(kibibytes: 32 * 1024)
+        #expect(try db.queryOne("PRAGMA wal_autocheckpoint")?.int("wal_autocheckpoint") == 128)
+        #expect(try db.queryOne("PRAGMA cache_size")?.int("cache_size") == -32 * 1024)
+    }
 }
