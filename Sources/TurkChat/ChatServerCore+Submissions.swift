@@ -76,7 +76,7 @@ extension ChatServerCore {
     /// abandoned and can no longer be submitted, so polling for it would only spend the rate limit. The deadline is
     /// estimated from the time the worker joined, which is no earlier than MTurk's accept time, plus the run's
     /// assignment duration and a minute for clock skew. A run without a stored duration is polled without end.
-    private static func maySubmit(_ session: WorkerSession, at now: Date) -> Bool {
+    static func maySubmit(_ session: WorkerSession, at now: Date) -> Bool {
         guard let duration = session.run.config?.assignmentDurationSeconds else { return true }
         return now < session.acceptedAt.addingTimeInterval(TimeInterval(duration) + 60)
     }

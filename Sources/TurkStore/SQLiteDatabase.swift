@@ -292,7 +292,18 @@ public final class SQLiteDatabase: @unchecked Sendable {
             case .null: result = sqlite3_bind_null(statement, index)
             case .integer(let value): result = sqlite3_bind_int64(statement, index, value)
             case .real(let value): result = sqlite3_bind_double(statement, index, value)
-            case .text(let text): result = sqlite3_bind_text(statement, index, text, -1, csqlite_transient())
+            case .text(let text):
+                // The byte count, not -1: with -1 SQLite stops at the first NUL, and a chat message may contain one.
+                var text = text
+                result = text.withUTF8 { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { characters in
+                        // An empty buffer may have no address, and a null pointer would bind NULL, not "".
+                        guard let start = characters.baseAddress, !characters.isEmpty else {
+                            return sqlite3_bind_text(statement, index, "", 0, csqlite_transient())
+                        }
+                        return sqlite3_bind_text(statement, index, start, Int32(characters.count), csqlite_transient())
+                    }
+                }
             case .blob(let data):
                 result = data.withUnsafeBytes { buffer in
                     sqlite3_bind_blob(statement, index, buffer.baseAddress, Int32(buffer.count), csqlite_transient())
@@ -309,7 +320,11 @@ public final class SQLiteDatabase: @unchecked Sendable {
         switch sqlite3_column_type(statement, index) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, index))
-        case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(statement, index)))
+        case SQLITE_TEXT:
+            // Read by length, so a NUL inside the text does not end it.
+            let count = Int(sqlite3_column_bytes(statement, index))
+            guard count > 0, let pointer = sqlite3_column_text(statement, index) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self))
         case SQLITE_BLOB:
             let count = Int(sqlite3_column_bytes(statement, index))
             guard count > 0, let pointer = sqlite3_column_blob(statement, index) else { return .blob(Data()) }

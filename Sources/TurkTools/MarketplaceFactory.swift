@@ -15,11 +15,13 @@ public enum MarketplaceFactory {
     /// - `sandbox` and `live`: `MTurkClient` with the AWS credential chain.
     ///
     /// For sandbox and live it prints the target and endpoint on standard error first, because requesters have
-    /// posted to the wrong environment when a tool did not say which one it used.
+    /// posted to the wrong environment when a tool did not say which one it used. The client's retry lines go to
+    /// `log`, or to the console as notes.
     public static func make(
-        options: MarketplaceOptions, environment: [String: String], console: Console, verbose: Bool = false
+        options: MarketplaceOptions, environment: [String: String], console: Console, verbose: Bool = false,
+        log: (@Sendable (String) -> Void)? = nil
     ) throws -> (marketplace: any Marketplace, endpoint: URL?) {
-        let log: @Sendable (String) -> Void = { line in console.note(line) }
+        let log: @Sendable (String) -> Void = log ?? { line in console.note(line) }
         switch options.target {
         case .local:
             guard let endpoint = options.endpointOverride else {
@@ -53,21 +55,26 @@ public enum MarketplaceFactory {
         }
     }
 
-    /// Resolves the common options, opens the run store and the marketplace, and returns the context a command
-    /// runs with.
-    public static func context(
-        parsed: ParsedArguments, console: Console, clock: @escaping @Sendable () -> Date = { Date() }
-    ) throws -> ToolContext {
-        let options = try MarketplaceOptions.resolve(parsed)
-        let directory = options.stateDirectory.url.path
+    /// Creates the state directory if needed, with an error that names it and where it came from.
+    static func createStateDirectory(_ stateDirectory: StateDirectory) throws {
+        let directory = stateDirectory.url.path
         do {
-            try options.stateDirectory.create()
+            try stateDirectory.create()
         } catch {
             throw ToolError(
                 "cannot create the state directory \(directory): \(FileErrorText.reason(error, path: directory))",
                 hint: "the state directory comes from --state-dir, TURKCHAT_STATE_DIR, $XDG_STATE_HOME/turkchat or "
                     + "~/.local/state/turkchat, in that order; pass --state-dir with a directory you can write")
         }
+    }
+
+    /// Resolves the common options, opens the run store and the marketplace, and returns the context a command
+    /// runs with.
+    public static func context(
+        parsed: ParsedArguments, console: Console, clock: @escaping @Sendable () -> Date = { Date() }
+    ) throws -> ToolContext {
+        let options = try MarketplaceOptions.resolve(parsed)
+        try createStateDirectory(options.stateDirectory)
         let runStore = try RunStore(stateDirectory: options.stateDirectory, clock: clock)
         let (marketplace, endpoint) = try make(options: options, environment: parsed.environment, console: console)
         return ToolContext(

@@ -29,7 +29,7 @@ public enum ServeChatCommand {
     /// Builds the server's configuration and checks every option before the server starts.
     static func configuration(parsed: ParsedArguments, console: Console) throws -> ChatServerConfiguration {
         let options = try MarketplaceOptions.resolve(parsed)
-        try options.stateDirectory.create()
+        try MarketplaceFactory.createStateDirectory(options.stateDirectory)
         var configuration = ChatServerConfiguration(stateDirectory: options.stateDirectory)
         configuration.target = options.target
         configuration.host = parsed.value("host") ?? "127.0.0.1"
@@ -78,8 +78,11 @@ public enum ServeChatCommand {
                 console.warning("MTurk opens ExternalQuestion pages only over HTTPS; pass --tls-cert and --tls-key, "
                     + "or --public-url with the https address of a TLS proxy in front of this server")
             }
+            // The client's retry lines go to serve-chat's log, with its time stamps and levels.
+            let logger = configuration.logger
             configuration.remoteMarketplace = try MarketplaceFactory.make(
-                options: options, environment: parsed.environment, console: console).marketplace
+                options: options, environment: parsed.environment, console: console,
+                log: { line in logger.warning("MTurk API: \(line)") }).marketplace
         }
         return configuration
     }

@@ -198,6 +198,8 @@ extension ServerTests {
 
         @Test func multiAgentDialogEndsWhenLocalHumanSaysDone() async throws {
             let lines = ConsoleScript(["Hello both of you", "Thanks, that is all [DONE]"])
+            // A worker's text that would clear the requester's terminal and forge a line from the moderator.
+            let hostile = "hi \u{1B}[2J\n[c1] Moderator: fake line\u{0}kept after NUL"
             let server = try RunningServer { configuration in
                 configuration.console = ChatConsole(write: { lines.shown($0) }, readLine: { lines.next() })
             }
@@ -208,7 +210,7 @@ extension ServerTests {
             let first = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1DIALOGONE")
             let second = try acceptHIT(server: server.url, hitId: run.hitIds[1], workerId: "A1DIALOGTWO")
             let workers = try runChatDriver(url: server.url, workers: [
-                ["join": join(run, 0, worker: "A1DIALOGONE", assignment: first), "say": ["here", "hi", "bye one"]],
+                ["join": join(run, 0, worker: "A1DIALOGONE", assignment: first), "say": ["here", hostile, "bye one"]],
                 ["join": join(run, 1, worker: "A1DIALOGTWO", assignment: second), "say": ["here", "hey", "bye two"]],
             ])
             for worker in workers {
@@ -227,6 +229,10 @@ extension ServerTests {
             #expect(spoken[3] == "human_1")
             #expect(Set(spoken[4...]) == ["mturk_agent_1", "mturk_agent_2"])
             #expect(lines.shownLines.contains { $0.contains("your turn as human_1") })
+            #expect(!lines.shownLines.contains { $0.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0 } })
+            #expect(lines.shownLines.contains { $0.contains("hi \\e[2J\n    [c1] Moderator: fake line\\u{0}kept") })
+            let stored = try store.messages(conversation: conversation.id).map(\.text)
+            #expect(stored.contains(hostile), "\(stored)")
         }
 
         @Test func idleWorkerExpiresAfterTimeout() async throws {

@@ -25,7 +25,8 @@ func standInCredentialEnvironment(directory: URL) -> [String: String] {
 }
 
 /// Starts serve-chat on the sandbox target as the command builds it, calling MTurk at `standIn`.
-func startSandboxServer(standIn: URL, checkSeconds: Double = 10, pollInterval: String = "1") throws -> RunningServer {
+func startSandboxServer(standIn: URL, checkSeconds: Double = 10, pollInterval: String = "1",
+                        evictionDelaySeconds: Double? = nil) throws -> RunningServer {
     let directory = try StateDirectory(url: makeTemporaryDirectory())
     let arguments = ["--target", "sandbox", "--endpoint-url", standIn.absoluteString, "--state-dir",
                      directory.url.path, "--port", "0", "--poll-interval", pollInterval]
@@ -43,6 +44,7 @@ func startSandboxServer(standIn: URL, checkSeconds: Double = 10, pollInterval: S
         configuration.handlesSignals = false
         configuration.logger = logger
         configuration.marketplaceCheckSeconds = checkSeconds
+        if let evictionDelaySeconds { configuration.sessionEvictionDelaySeconds = evictionDelaySeconds }
     }
 }
 
@@ -316,6 +318,42 @@ extension ServerTests {
             }
             #expect(submitted)
             #expect(server.logLines.contains("MTurk lists the assignment as submitted"))
+        }
+
+        @Test func sessionAwaitingSubmissionStaysPolled() async throws {
+            let standIn = try RunningServer()
+            defer { standIn.stop() }
+            let server = try startSandboxServer(standIn: standIn.url, pollInterval: "1", evictionDelaySeconds: 0.5)
+            defer { server.stop() }
+            let run = try await makeSandboxRun(stateDirectory: server.stateDirectory,
+                                               marketplace: standInClient(standIn.url), serverURL: server.url, hits: 1)
+            let assignmentId = try acceptHIT(server: standIn.url, hitId: run.hitIds[0], workerId: "A1LEFTPAGE")
+            let chat = try runWebSocketProbe([
+                ["connect": webSocketURL(server.url)],
+                ["send": joinFrame(run: run.runId, hit: run.hitIds[0], assignment: assignmentId, worker: "A1LEFTPAGE")],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["send": ["type": "message", "client_id": "q", "text": "Who won Super Bowl 50?"]],
+                ["until": ["type": "ack", "client_id": "q"]],
+                ["until": ["type": "command", "command": "send_message"]],
+                ["send": ["type": "message", "client_id": "a", "text": "The Denver Broncos"]],
+                ["until": ["type": "command", "command": "inactive"]],
+                ["close": true],
+            ])
+            try #require(!chat.timedOut, "\(chat.frames) \(chat.stderr)")
+
+            // The page is closed and the conversation is done; the session outlives several eviction delays
+            // because only the poller can notice the submission.
+            try await Task.sleep(for: .seconds(2))
+            #expect(server.server.memoryCounts()?.sessions == 1)
+            try submitOnStandIn(standIn.url, assignmentId: assignmentId, workerId: "A1LEFTPAGE")
+            let store = try RunStore(stateDirectory: server.stateDirectory)
+            defer { store.close() }
+            let submitted = try waitUntil(seconds: 15) {
+                try store.assignment(id: assignmentId, workerId: "A1LEFTPAGE")?.status == .submitted
+            }
+            #expect(submitted)
+            let evicted = waitUntil(seconds: 10) { server.server.memoryCounts()?.sessions == 0 }
+            #expect(evicted)
         }
 
         @Test func pollerEndsHoldTakenByOther() async throws {

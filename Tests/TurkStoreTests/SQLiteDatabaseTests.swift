@@ -82,4 +82,17 @@ import Testing
         #expect(try db.queryOne("PRAGMA wal_autocheckpoint")?.int("wal_autocheckpoint") == 128)
         #expect(try db.queryOne("PRAGMA cache_size")?.int("cache_size") == -32 * 1024)
     }
+
+    @Test func textWithNULRoundTrips() throws {
+        let db = try database()
+        try db.execute("CREATE TABLE items (text TEXT NOT NULL)")
+        let text = "before\u{0}after NUL, é 😀"
+        try db.run("INSERT INTO items (text) VALUES (?)", [text])
+        #expect(try db.queryOne("SELECT text FROM items")?.string("text") == text)
+        #expect(try db.queryOne("SELECT length(CAST(text AS BLOB)) AS bytes FROM items")?.int("bytes")
+                == text.utf8.count)
+        #expect(try db.queryOne("SELECT COUNT(*) AS n FROM items WHERE text = ?", [text])?.int("n") == 1)
+        try db.run("INSERT INTO items (text) VALUES (?)", [""])
+        #expect(try db.queryOne("SELECT COUNT(*) AS n FROM items WHERE text = ''")?.int("n") == 1)
+    }
 }

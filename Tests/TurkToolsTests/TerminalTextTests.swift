@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TurkModel
 import TurkStore
 @testable import TurkTools
 

@@ -1,4 +1,5 @@
 import Foundation
+import TurkModel
 
 /// The terminal of the person who runs serve-chat, for tasks with a local human agent (multi-agent dialog).
 public struct ChatConsole: Sendable {
@@ -93,7 +94,10 @@ final class ConsoleHumanAgent: ProgramAgent {
     }
 
     func observe(_ message: ChatMessage, conversation: Conversation) {
-        hub.show("[\(conversation.id)] \(message.senderAgentId): \(message.text)")
+        // Workers write this text: control characters are shown as escapes so they cannot restyle the terminal or
+        // rewrite lines, and each further line is indented so it cannot pass for another agent's message.
+        let text = TerminalText.escape(message.text).replacingOccurrences(of: "\n", with: "\n    ")
+        hub.show("[\(conversation.id)] \(TerminalText.escape(message.senderAgentId)): \(text)")
     }
 
     func requestAction(conversation: Conversation) {

@@ -453,6 +453,10 @@ final class ChatEngine {
         }
         guard let conversation = session.conversation, session.status == .inTask || session.status == .onboarding
         else {
+            // A message resent after the conversation ended was stored before it ended: acknowledge it again.
+            if let conversation = session.conversation, conversation.acknowledgeStored(from: session, clientId: clientId) {
+                return
+            }
             socket.send(ServerFrame.error(code: "not_in_conversation",
                                           message: "You are not in a conversation that takes messages.",
                                           clientId: clientId).data)

@@ -212,8 +212,8 @@ struct ServerFrame: Encodable {
             "client_id": .string(clientId), "seq": .number(Double(seq)), "conversation": .string(conversation)])
     }
 
-    /// The bytes of `ack(clientId:seq:conversation:)`, written directly because every message is acknowledged. A
-    /// unit test holds the two equal.
+    /// Returns the bytes of `ack(clientId:seq:conversation:)`, written directly because every message is
+    /// acknowledged. A unit test checks that both give the same bytes.
     static func ackData(clientId: String, seq: Int, conversation: String) -> Data {
         var bytes = Array(#"{"client_id":"#.utf8)
         JSONValue.writeString(clientId, to: &bytes)

@@ -60,7 +60,7 @@ struct ChatMessage {
     }
 
     /// The bytes of `frame(conversationId:viewer:)`, written without building its dictionary: every message goes
-    /// to every member in this form, so this is the busiest encoder of the server. A unit test holds the two equal.
+    /// to every member in this form, so this is the busiest encoder of the server. A unit test checks that both give the same bytes.
     func frameData(conversationId: String, viewer: AssignmentKey) -> Data {
         let own = workerId == viewer.workerId && assignmentId == viewer.assignmentId
         var bytes: [UInt8] = []
@@ -258,11 +258,8 @@ final class Conversation {
     /// Takes a worker's message: stores it, acknowledges it, shows it to the other members and passes it to the
     /// world. A resent message (same client id) is acknowledged again with its stored sequence number.
     func acceptMessage(from session: WorkerSession, clientId: String, text: String, data: [String: JSONValue]?) {
-        let messageId = "w:\(session.key.workerId):\(clientId)"
-        if let seq = seqByMessageId[messageId] {
-            session.deliver(ackFrame(clientId: clientId, seq: seq), remember: false)
-            return
-        }
+        if acknowledgeStored(from: session, clientId: clientId) { return }
+        let messageId = Self.messageId(of: session, clientId: clientId)
         if session.messagesInFlight.contains(clientId) { return }
         guard session.awaitingInput else {
             session.deliver(.error(code: "not_your_turn",
@@ -287,6 +284,20 @@ final class Conversation {
         }
     }
 
+    /// Returns the stored id of a worker's message: the worker's id and the client id, unique per worker and
+    /// conversation.
+    private static func messageId(of session: WorkerSession, clientId: String) -> String {
+        "w:\(session.key.workerId):\(clientId)"
+    }
+
+    /// Sends the ack of a message that `session` stored earlier under `clientId`, if there is one. Returns whether
+    /// there was.
+    func acknowledgeStored(from session: WorkerSession, clientId: String) -> Bool {
+        guard let seq = seqByMessageId[Self.messageId(of: session, clientId: clientId)] else { return false }
+        session.send(ServerFrame.ackData(clientId: clientId, seq: seq, conversation: id))
+        return true
+    }
+
     /// Takes a program agent's message: stores it, shows it to the members and passes it to the world.
     func acceptAgentMessage(from agentId: String, text: String, episodeDone: Bool = false,
                             data: [String: JSONValue]? = nil) {
@@ -298,10 +309,6 @@ final class Conversation {
             self.deliver(stored, except: nil)
             if self.isOpen { self.world.received(stored, in: self) }
         }
-    }
-
-    private func ackFrame(clientId: String, seq: Int) -> ServerFrame {
-        .ack(clientId: clientId, seq: seq, conversation: id)
     }
 
     // MARK: - Outbox

@@ -97,6 +97,11 @@ extension ChatEngine {
         let delay = core.configuration.sessionEvictionDelaySeconds
         let timer = transport.schedule(after: delay) { [weak self, weak session] in
             guard let self, let session, case .scheduled = session.eviction else { return }
+            if self.awaitsPolledSubmission(session) {
+                session.eviction = .none
+                self.scheduleEviction(session)
+                return
+            }
             session.eviction = .ready
             self.evictIfReady(session)
         }
@@ -108,6 +113,14 @@ extension ChatEngine {
     func cancelEviction(_ session: WorkerSession) {
         if case .scheduled(let timer) = session.eviction { transport.cancelTimer(timer) }
         session.eviction = .none
+    }
+
+    /// Whether the session waits for a submission that only the submission poller can notice. On sandbox and live
+    /// the page submits to MTurk, and the poller polls the sessions in memory, so such a session stays until MTurk
+    /// lists the submission or can no longer take it.
+    private func awaitsPolledSubmission(_ session: WorkerSession) -> Bool {
+        core.marketplaceChecks != nil && InactiveText.forStatus(session.status).showDone
+            && ChatServerCore.maySubmit(session, at: Date())
     }
 
     private func isEvictable(_ session: WorkerSession) -> Bool {

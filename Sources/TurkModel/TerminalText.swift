@@ -4,14 +4,14 @@
 /// title (OSC), move the cursor, or use a carriage return to overwrite what the reviewer sees. Text output shows such
 /// characters as visible escapes instead. JSON output and exports keep the exact text, because JSON encodes control
 /// characters itself and researchers need the data as it was written.
-enum TerminalText {
+public enum TerminalText {
     /// Returns `text` with every C0 control except newline and tab, DEL, every C1 control, and the Unicode bidi
     /// overrides and isolates replaced by a visible escape: `\e` for ESC, `\r`, `\a`, `\b`, and `\u{9B}` style for
     /// the rest.
     ///
     /// NOTE: A backslash typed by the worker is not doubled, so a literal `\e` in the text looks like an escaped ESC.
     /// Doubling it would garble ordinary text such as paths, and the exact text is in the JSON output.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var result = ""
         result.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
@@ -25,7 +25,7 @@ enum TerminalText {
         return result
     }
 
-    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x0A, 0x09: return false
         case 0x00...0x1F, 0x7F...0x9F: return true
