@@ -153,6 +153,12 @@ import TurkStore
         #expect(ChatLogger.quoted("a \"b\"\nc") == #""a \"b\"\nc""#)
     }
 
+    @Test func controlCharactersAreEscaped() {
+        let value = ChatLogger.quoted("bot\u{1B}[2J\u{0}\u{FF}")
+        #expect(!value.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+        #expect(value.contains("\\e[2J"))
+    }
+
     @Test func repeatLimiterThinsOutFloods() {
         let limiter = RepeatLimiter(limit: 2, every: 10)
         let logged = (1...25).compactMap { _ in limiter.count("x") }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TurkModel
 
 /// A small structured logger for serve-chat: one line per event, `level: message key=value ...`, keys sorted.
 ///
@@ -71,6 +72,9 @@ public struct ChatLogger: Sendable {
     public func error(_ message: String, _ metadata: [String: String] = [:]) { log(.error, message, metadata) }
 
     static func quoted(_ value: String) -> String {
+        // Values come from workers and bots too; their control characters would restyle a terminal that shows the
+        // log, and a NUL makes grep treat the log as binary.
+        let value = TerminalText.escape(value)
         let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }
         guard needsQuotes else { return value }
         var escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
