@@ -832,7 +832,8 @@ final class LWSTransport {
                 return -1
             }
             written += 1
-            if lws_send_pipe_choked(wsi) != 0 { break }
+            // lws_send_pipe_choked polls the socket, a system call; the usual one to three small frames fit anyway.
+            if written >= 4 && !socket.outgoing.isEmpty && lws_send_pipe_choked(wsi) != 0 { break }
         }
         if !socket.outgoing.isEmpty {
             lws_callback_on_writable(wsi)
