@@ -177,3 +177,42 @@ func waitUntil(timeout: Double = 5, _ condition: () -> Bool) throws {
     }
     throw ChatServerError("condition not met within \(timeout) seconds")
 }
+
+extension ServerTests {
+    /// A client that sends but never reads must not make the server buffer without end.
+    @Suite struct SlowReaderTests {
+        @Test func clientThatNeverReadsIsClosed() throws {
+            let server = try RunningServer { $0.limits.maxQueuedOutputBytes = 256 * 1024 }
+            defer { server.stop() }
+            let port = try #require(server.url.port)
+            // Raw WebSocket client: a small receive buffer, a handshake, then masked ping frames with long ids and
+            // no reads, so the pongs pile up on the server.
+            let script = """
+            import base64, os, socket, struct, sys, time
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", \(port)))
+            key = base64.b64encode(os.urandom(16)).decode()
+            s.sendall(("GET /ws HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n"
+                       "Sec-WebSocket-Key: " + key + "\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n").encode())
+            time.sleep(0.3)
+            payload = ('{"type":"ping","id":"' + "x" * 900 + '"}').encode()
+            mask = os.urandom(4)
+            masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            frame = bytes([0x81, 0x80 | 126]) + struct.pack(">H", len(payload)) + mask + masked
+            s.settimeout(5)
+            try:
+                for _ in range(3000):
+                    s.sendall(frame)
+            except OSError:
+                pass
+            time.sleep(1)
+            """
+            _ = try runProcess("/usr/bin/python3", ["-c", script], timeout: 60)
+            let closed = waitUntil(seconds: 10) {
+                server.logLines.contains("closing a WebSocket whose client reads too slowly")
+            }
+            #expect(closed, "\(server.logLines.all.suffix(20))")
+        }
+    }
+}
