@@ -478,7 +478,7 @@ final class ChatEngine {
         conversation.acceptMessage(from: session, clientId: clientId, text: trimmed, data: data)
     }
 
-    /// Whether `text` starts or ends with whitespace, so that most messages skip Foundation's trimming.
+    /// Returns whether `text` starts or ends with whitespace, so that most messages skip Foundation's trimming.
     private static func hasOuterWhitespace(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return true }
         // Unicode's White_Space property covers every character of Foundation's whitespacesAndNewlines.

@@ -206,7 +206,7 @@ struct ServerFrame: Encodable {
         return Data(bytes)
     }
 
-    /// The acknowledgement of a worker's stored message.
+    /// Returns the acknowledgement of a worker's stored message.
     static func ack(clientId: String, seq: Int, conversation: String) -> ServerFrame {
         ServerFrame(type: "ack", fields: [
             "client_id": .string(clientId), "seq": .number(Double(seq)), "conversation": .string(conversation)])

@@ -59,8 +59,8 @@ struct ChatMessage {
                   clientId: extra?["client_id"]?.stringValue)
     }
 
-    /// The bytes of `frame(conversationId:viewer:)`, written without building its dictionary: every message goes
-    /// to every member in this form, so this is the busiest encoder of the server. A unit test checks that both give the same bytes.
+    /// Returns the bytes of `frame(conversationId:viewer:)`, written without building its dictionary. Every
+    /// message goes to every member in this form, so this is the busiest encoder of the server. A unit test checks that both give the same bytes.
     func frameData(conversationId: String, viewer: AssignmentKey) -> Data {
         let own = workerId == viewer.workerId && assignmentId == viewer.assignmentId
         var bytes: [UInt8] = []

@@ -213,7 +213,7 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
     }
 
     /// Waits up to `checkTimeout` for the HIT's snapshot: a cached one, the one being fetched, or a new fetch. The
-    /// fetch goes on when the wait gives up, so its answer is cached for the next join.
+    /// fetch goes on when the wait gives up, so its result is cached for the next join.
     private func waitForSnapshot(hitId: String) async -> Result<HITSnapshot, any Error> {
         let fetch: Task<HITSnapshot, any Error>
         switch cachedOrFetch(hitId: hitId) {
@@ -263,7 +263,7 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
         }
     }
 
-    /// Calls GetHIT and ListAssignmentsForHIT (every page), caches the answer and forgets the fetch.
+    /// Calls GetHIT and ListAssignmentsForHIT (every page), caches the result and forgets the fetch.
     private func fetch(hitId: String) async throws -> HITSnapshot {
         let result: Result<HITSnapshot, any Error>
         do {

@@ -115,7 +115,7 @@ extension ChatEngine {
         session.eviction = .none
     }
 
-    /// Whether the session waits for a submission that only the submission poller can notice. On sandbox and live
+    /// Returns whether the session waits for a submission that only the submission poller can notice. On sandbox and live
     /// the page submits to MTurk, and the poller polls the sessions in memory, so such a session stays until MTurk
     /// lists the submission or can no longer take it.
     private func awaitsPolledSubmission(_ session: WorkerSession) -> Bool {

@@ -72,7 +72,7 @@ public struct ChatLogger: Sendable {
     public func error(_ message: String, _ metadata: [String: String] = [:]) { log(.error, message, metadata) }
 
     static func quoted(_ value: String) -> String {
-        // Values come from workers and bots too; their control characters would restyle a terminal that shows the
+        // Values come from workers and bots too. Their control characters would restyle a terminal that shows the
         // log, and a NUL makes grep treat the log as binary.
         let value = TerminalText.escape(value)
         let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }

@@ -116,8 +116,7 @@ final class LWSTransport {
             | UInt64(LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND)
         // libev and libuv wait with epoll, whose cost per wake-up does not grow with the number of open sockets as
         // lws's own poll() loop does. `run(until:)` turns the loop one iteration at a time to check for a stop.
-        eventLoop = try Self.eventLoop(environment: ProcessInfo.processInfo.environment)
-        switch eventLoop {
+        switch try Self.eventLoop(environment: ProcessInfo.processInfo.environment) {
         case .libuv:
             let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
             uv_loop_init(loop)
@@ -187,9 +186,6 @@ final class LWSTransport {
         /// callback. Clients then see 1006 instead of codes such as 4010 and 4011, so libuv is only an option.
         case libuv
     }
-
-    /// The event loop: `TURKCHAT_EVENT_LOOP` in the environment, or libev.
-    private var eventLoop = EventLoop.libev
 
     /// Returns the event loop that `TURKCHAT_EVENT_LOOP` names, or libev when it is unset.
     static func eventLoop(environment: [String: String]) throws -> EventLoop {

@@ -479,7 +479,7 @@ private enum Pattern {
     static let changeConversation = Array(#""command":"change_conversation""#.utf8)
 }
 
-/// The offset just past the first occurrence of `pattern` in `frame`, or nil.
+/// Returns the offset just past the first occurrence of `pattern` in `frame`, or nil.
 private func offset(after pattern: [UInt8], in frame: UnsafeRawBufferPointer) -> Int? {
     guard let base = frame.baseAddress, frame.count >= pattern.count else { return nil }
     return pattern.withUnsafeBytes { needle -> Int? in
@@ -492,7 +492,7 @@ private func contains(_ frame: UnsafeRawBufferPointer, _ pattern: [UInt8]) -> Bo
     offset(after: pattern, in: frame) != nil
 }
 
-/// The decimal number right after `pattern` in `frame`, or nil.
+/// Returns the decimal number right after `pattern` in `frame`, or nil.
 private func number(after pattern: [UInt8], in frame: UnsafeRawBufferPointer) -> UInt64? {
     guard var index = offset(after: pattern, in: frame) else { return nil }
     var value: UInt64 = 0
@@ -658,8 +658,8 @@ let report: [(String, String)] = [
 for (name, value) in report {
     print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + value)
 }
-// A state directory that chat-bench made itself is removed after a run that got this far; one from --state-dir,
-// or one left by a failed run (with serve-chat's log in it), stays.
+// A state directory that chat-bench made itself is removed after a run that got this far. One from --state-dir
+// stays, and so does one left by a failed run, because it has serve-chat's log.
 if options.stateDirectory == nil {
     try? FileManager.default.removeItem(at: stateURL)
 }
