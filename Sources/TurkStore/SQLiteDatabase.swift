@@ -124,13 +124,30 @@ public final class SQLiteDatabase: @unchecked Sendable {
         }
         handle = db
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
-        try execute("PRAGMA journal_mode=WAL")
+        try enableWriteAheadLog(waitingUpTo: busyTimeoutMilliseconds)
         try execute("PRAGMA synchronous=NORMAL")
         try execute("PRAGMA foreign_keys=ON")
     }
 
     deinit {
         close()
+    }
+
+    /// Switches a new file to write-ahead logging. The switch needs an exclusive lock, and SQLite may refuse it
+    /// with `SQLITE_BUSY` without calling the busy handler while another process opens the same new file, so this
+    /// retries until `milliseconds` have passed. A file already in WAL mode needs no lock.
+    private func enableWriteAheadLog(waitingUpTo milliseconds: Int32) throws {
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        var pause: UInt32 = 1_000
+        while true {
+            do {
+                try execute("PRAGMA journal_mode=WAL")
+                return
+            } catch let error as SQLiteError where error.code & 0xFF == SQLITE_BUSY && Date() < deadline {
+                usleep(pause)
+                pause = min(pause * 2, 50_000)
+            }
+        }
     }
 
     /// Closes the database. Later calls fail.
