@@ -133,9 +133,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
         close()
     }
 
-    /// Switches a new file to write-ahead logging. The switch needs an exclusive lock, and SQLite may refuse it
-    /// with `SQLITE_BUSY` without calling the busy handler while another process opens the same new file, so this
-    /// retries until `milliseconds` have passed. A file already in WAL mode needs no lock.
+    /// Switches the file to write-ahead logging, retrying for up to `milliseconds`. While another connection opens
+    /// the same new file, SQLite can return `SQLITE_BUSY` here without calling the busy handler.
     private func enableWriteAheadLog(waitingUpTo milliseconds: Int32) throws {
         let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
         var pause: UInt32 = 1_000

@@ -197,8 +197,8 @@ extension RunStoreTests {
 // MARK: - Several processes
 
 extension RunStoreTests {
-    /// SQLite may refuse the switch to WAL mode without waiting while another connection opens the same new
-    /// file, so the race is run many times: once was not enough to catch it.
+    /// The switch to WAL mode can return `SQLITE_BUSY` at once while another connection opens the same new file.
+    /// The race is repeated because a single run rarely hits it.
     @Test func concurrentOpensOfANewFile() async throws {
         let directory = try makeTemporaryDirectory()
         for attempt in 0..<100 {
