@@ -329,6 +329,30 @@ import TurkStore
     }
 }
 
+@Suite struct WebSocketFrameHeaderTests {
+    /// Headers from RFC 6455, section 5.2: a 7-bit length up to 125, then 126 and a 16-bit length, then 127 and
+    /// a 64-bit length, all in network byte order.
+    @Test(arguments: [
+        (0, [0x81, 0x00]),
+        (125, [0x81, 0x7D]),
+        (126, [0x81, 0x7E, 0x00, 0x7E]),
+        (300, [0x81, 0x7E, 0x01, 0x2C]),
+        (65_535, [0x81, 0x7E, 0xFF, 0xFF]),
+        (65_536, [0x81, 0x7F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00]),
+        (70_000, [0x81, 0x7F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x11, 0x70]),
+    ] as [(Int, [UInt8])])
+    func headerBytes(payload: Int, expected: [UInt8]) {
+        var buffer = [UInt8](repeating: 0xEE, count: 12)
+        let written = buffer.withUnsafeMutableBufferPointer { pointer in
+            WebSocketFrame.writeHeader(payload: payload, to: pointer.baseAddress!) - pointer.baseAddress!
+        }
+        #expect(written == expected.count)
+        #expect(WebSocketFrame.headerSize(payload: payload) == expected.count)
+        #expect(Array(buffer.prefix(written)) == expected)
+        #expect(buffer[written] == 0xEE)
+    }
+}
+
 @Suite struct EventLoopChoiceTests {
     @Test func unsetMeansLibev() throws {
         #expect(try LWSTransport.eventLoop(environment: [:]) == .libev)

@@ -69,6 +69,9 @@ final class LWSTransport {
     private let pre = Int(cws_pre())
     let timers = TimerQueue()
     let repeats = RepeatLimiter()
+    /// Whether inbox jobs are running, during which sockets that get frames wait in `deferredWrites`.
+    private var writesDeferred = false
+    private var deferredWrites: [WebSocket] = []
 
     init(options: TransportOptions, logger: ChatLogger) {
         self.options = options
@@ -357,7 +360,7 @@ final class LWSTransport {
             closeSocket(key)
             return 0
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-            if !stopping { handler?.inboxReady() }
+            if !stopping { serviceInbox() }
             return 0
         case LWS_CALLBACK_WSI_DESTROY:
             let overflowed = lwsLogRoute.withLock { $0.headerOverflowThreads.remove(currentThreadID()) != nil }
@@ -810,43 +813,100 @@ final class LWSTransport {
 
     private func writeSocket(_ wsi: OpaquePointer, _ key: UInt) -> Int32 {
         guard let socket = socketsByWSI[key] else { return -1 }
-        // Several queued frames (a relayed message and the command that follows it, say) go out in one TCP segment:
-        // the cork holds back the frames lws writes one send() each, and removing it sends them together. That saves
-        // the client a wake-up and both ends a round through the network stack per frame.
-        let corked = socket.outgoing.count > 1 && setCork(wsi, true)
-        defer { if corked { _ = setCork(wsi, false) } }
-        var written = 0
-        while !socket.outgoing.isEmpty && written < 16 {
-            let frame = socket.outgoing.removeFirst()
-            socket.queuedBytes -= frame.count
-            ensureWriteCapacity(frame.count)
-            frame.withUnsafeBytes { bytes in
-                (writeBuffer + pre).update(from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                           count: frame.count)
-            }
-            if lws_write(wsi, writeBuffer + pre, frame.count, LWS_WRITE_TEXT) < frame.count {
-                return -1
-            }
-            written += 1
-            // lws_send_pipe_choked polls the socket, a system call; the usual one to three small frames fit anyway.
-            if written >= 4 && !socket.outgoing.isEmpty && lws_send_pipe_choked(wsi) != 0 { break }
-        }
-        if !socket.outgoing.isEmpty {
+        switch writeQueuedFrames(wsi, socket) {
+        case .failed:
+            return -1
+        case .more:
             lws_callback_on_writable(wsi)
             return 0
+        case .drained:
+            if let close = socket.closeRequest {
+                return closeNow(wsi, socket, code: close.code, reason: close.reason)
+            }
+            return 0
         }
-        if let close = socket.closeRequest {
-            return closeNow(wsi, socket, code: close.code, reason: close.reason)
-        }
-        return 0
     }
 
-    /// Sets or clears TCP_CORK on the connection's socket. Returns whether it was set.
-    private func setCork(_ wsi: OpaquePointer, _ on: Bool) -> Bool {
-        let descriptor = lws_get_socket_fd(wsi)
-        guard descriptor >= 0 else { return false }
-        var value: Int32 = on ? 1 : 0
-        return setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
+    /// The outcome of one write of queued frames.
+    private enum WriteOutcome {
+        /// Every queued frame was handed to lws.
+        case drained
+        /// Frames are left for a later write.
+        case more
+        /// The connection failed and must close.
+        case failed
+    }
+
+    /// The bytes of queued frames sent in one write at most, unless a single frame is larger.
+    private static let maxWriteBytes = 64 * 1024
+
+    /// Writes the socket's queued frames with one `send()`. The frames are framed here and handed to lws as raw
+    /// bytes, because `lws_write` sends each text frame with a system call of its own. lws keeps any part that the
+    /// socket did not take and sends it before the next writable callback.
+    private func writeQueuedFrames(_ wsi: OpaquePointer, _ socket: WebSocket) -> WriteOutcome {
+        var length = 0
+        var count = 0
+        for frame in socket.outgoing {
+            let size = WebSocketFrame.headerSize(payload: frame.count) + frame.count
+            if count > 0 && length + size > Self.maxWriteBytes { break }
+            length += size
+            count += 1
+        }
+        guard count > 0 else { return .drained }
+        ensureWriteCapacity(length)
+        var cursor = writeBuffer + pre
+        for frame in socket.outgoing.prefix(count) {
+            cursor = WebSocketFrame.writeHeader(payload: frame.count, to: cursor)
+            frame.withUnsafeBytes { bytes in
+                cursor.update(from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), count: frame.count)
+            }
+            cursor += frame.count
+            socket.queuedBytes -= frame.count
+        }
+        socket.outgoing.removeFirst(count)
+        // LWS_WRITE_HTTP makes lws send the bytes as they are; on a WebSocket connection that is what lws calls a
+        // raw write. lws returns the full length when it kept part of the bytes to send later.
+        if lws_write(wsi, writeBuffer + pre, length, LWS_WRITE_HTTP) < length {
+            return .failed
+        }
+        return socket.outgoing.isEmpty ? .drained : .more
+    }
+
+    /// Writes the frames that jobs from the inbox queued, right after those jobs ran, instead of asking lws for a
+    /// writable callback: that costs two `epoll_ctl` calls and another turn of the loop per socket.
+    ///
+    /// A socket whose last write lws could not finish keeps waiting for its callback, so a client that does not
+    /// read fills only its own queue, which `WebSocket.send` caps. A socket that is closing also takes the callback
+    /// path, because only a callback can close it.
+    private func flushDeferredWrites() {
+        let sockets = deferredWrites
+        deferredWrites.removeAll(keepingCapacity: true)
+        for socket in sockets {
+            socket.writeDeferred = false
+            guard !socket.isClosed else { continue }
+            guard socket.closeRequest == nil, lws_partial_buffered(socket.wsi) == 0 else {
+                lws_callback_on_writable(socket.wsi)
+                continue
+            }
+            switch writeQueuedFrames(socket.wsi, socket) {
+            case .drained:
+                break
+            case .more:
+                lws_callback_on_writable(socket.wsi)
+            case .failed:
+                logger.info("closing a WebSocket whose connection failed during a write", ["socket": String(socket.id)])
+                socket.markClosing()
+                lws_set_timeout(socket.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
+            }
+        }
+    }
+
+    /// Runs the inbox's jobs and then writes the frames they queued.
+    private func serviceInbox() {
+        writesDeferred = true
+        handler?.inboxReady()
+        writesDeferred = false
+        flushDeferredWrites()
     }
 
     private func closeSocket(_ key: UInt) {
@@ -857,7 +917,14 @@ final class LWSTransport {
 
     fileprivate func requestWrite(_ socket: WebSocket) {
         guard !socket.isClosed else { return }
-        lws_callback_on_writable(socket.wsi)
+        guard writesDeferred else {
+            lws_callback_on_writable(socket.wsi)
+            return
+        }
+        if !socket.writeDeferred {
+            socket.writeDeferred = true
+            deferredWrites.append(socket)
+        }
     }
 
     /// Every open WebSocket, for shutdown.
@@ -892,6 +959,8 @@ final class WebSocket {
     fileprivate var receiveBuffer: [UInt8] = []
     fileprivate var outgoing: [Data] = []
     fileprivate var queuedBytes = 0
+    /// Whether the socket is in the transport's list of writes to make after the inbox jobs.
+    fileprivate var writeDeferred = false
     fileprivate(set) var closeRequest: (code: UInt16, reason: String)?
     private(set) var isClosed = false
     /// Monotonic seconds of the last frame from the client.
