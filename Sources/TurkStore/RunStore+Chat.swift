@@ -245,8 +245,9 @@ extension RunStore {
     }
 
     private func appendInTransaction(_ message: NewMessage) throws -> AppendedMessage {
-        // One statement numbers and inserts the message, or inserts nothing when its id is stored already. The
-        // lookups that explain a failure run only when the insert fails or returns no row.
+        // One statement numbers and inserts the message, or inserts nothing when its id is stored already. A second
+        // one moves the conversation's counter. The lookups that explain a failure run only when the insert fails or
+        // returns no row.
         let createdAt = clock()
         let inserted: SQLiteRow?
         do {
@@ -254,7 +255,7 @@ extension RunStore {
                 """
                 INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id,
                                       text, extra_json, episode_done, created_at)
-                VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?1),
+                VALUES (?1, COALESCE((SELECT last_seq FROM message_counters WHERE conversation_id = ?1), 0) + 1,
                         ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                 ON CONFLICT (conversation_id, message_id) DO NOTHING
                 RETURNING seq
@@ -276,6 +277,12 @@ extension RunStore {
             }
             return AppendedMessage(message: existing, isDuplicate: true)
         }
+        try database.run(
+            """
+            INSERT INTO message_counters (conversation_id, last_seq) VALUES (?1, ?2)
+            ON CONFLICT (conversation_id) DO UPDATE SET last_seq = excluded.last_seq
+            """,
+            [message.conversationId, seq])
         let stored = MessageRecord(
             conversationId: message.conversationId, seq: seq, messageId: message.messageId,
             senderAgentId: message.senderAgentId, workerId: message.workerId, assignmentId: message.assignmentId,

@@ -136,6 +136,37 @@ public final class RunStore: Sendable {
             PRIMARY KEY (assignment_id, worker_id)
         );
         """,
+        // Version 3: messages are numbered from a counter per conversation, and the index on (conversation_id, seq)
+        // is gone. Each stored message then changes one index page instead of two, because the messages of many
+        // conversations land on different pages of each index. Queries by sequence number sort a conversation's rows.
+        """
+        CREATE TABLE message_counters (
+            conversation_id TEXT PRIMARY KEY,
+            last_seq INTEGER NOT NULL CHECK (last_seq > 0)
+        ) WITHOUT ROWID;
+        INSERT INTO message_counters (conversation_id, last_seq)
+            SELECT conversation_id, MAX(seq) FROM messages GROUP BY conversation_id;
+        CREATE TABLE messages_v3 (
+            conversation_id TEXT NOT NULL REFERENCES conversations(conversation_id),
+            seq INTEGER NOT NULL CHECK (seq > 0),
+            message_id TEXT NOT NULL,
+            sender_agent_id TEXT NOT NULL,
+            worker_id TEXT,
+            assignment_id TEXT,
+            text TEXT NOT NULL,
+            extra_json TEXT,
+            episode_done INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            UNIQUE (conversation_id, message_id)
+        );
+        INSERT INTO messages_v3 (conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id, text,
+                                 extra_json, episode_done, created_at)
+            SELECT conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id, text, extra_json,
+                   episode_done, created_at
+            FROM messages ORDER BY rowid;
+        DROP TABLE messages;
+        ALTER TABLE messages_v3 RENAME TO messages;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -259,3 +259,57 @@ extension RunStoreChatTests {
         #expect(try store.reviewLog(run: run.id).count == 2)
     }
 }
+
+// MARK: - Schema upgrade
+
+extension RunStoreChatTests {
+    /// A version 2 file numbered messages with an index on (conversation_id, seq). Version 3 keeps a counter per
+    /// conversation instead, so the upgrade must carry every message over and start each counter at its maximum.
+    @Test func versionTwoMessagesAreUpgraded() throws {
+        let path = try makeTemporaryDirectory().appendingPathComponent("runs.sqlite").path
+        let old = try SQLiteDatabase(path: path)
+        try old.migrate(Array(RunStore.migrations.prefix(2)))
+        try old.execute(
+            """
+            INSERT INTO runs (run_id, task_name, task_directory, task_kind, target, reward_cents, created_at, status)
+            VALUES ('r1', 'qa', '/tasks/qa', 'qa_data_collection', 'local', 50, 0, 'open');
+            INSERT INTO conversations (conversation_id, run_id, task, status, started_at)
+            VALUES ('c1', 'r1', 'qa', 'active', 0), ('c2', 'r1', 'qa', 'active', 0), ('c3', 'r1', 'qa', 'waiting', 0);
+            INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id, text,
+                                  extra_json, episode_done, created_at)
+            VALUES ('c1', 1, 'm1', 'Asker', 'AW1', '3A1', 'Who?', NULL, 0, 1),
+                   ('c2', 1, 'm1', 'Asker', 'AW3', '3A3', 'Other', NULL, 0, 2),
+                   ('c1', 2, 'm2', 'Answerer', 'AW2', '3A2', 'Me.', '{"k":1}', 1, 3);
+            """)
+        old.close()
+
+        let store = try RunStore(path: path)
+        defer { store.close() }
+        #expect(try store.database.schemaVersion() == RunStore.schemaVersion)
+
+        let carried = try store.messages(conversation: "c1")
+        #expect(carried.map(\.seq) == [1, 2])
+        #expect(carried.map(\.text) == ["Who?", "Me."])
+        #expect(carried[1].extraJSON == #"{"k":1}"#)
+        #expect(carried[1].episodeDone)
+        #expect(try store.messages(conversation: "c2").map(\.text) == ["Other"])
+
+        let next = try store.appendMessage(NewMessage(conversationId: "c1", messageId: "m3", senderAgentId: "Asker",
+                                                      text: "Again?"))
+        #expect(next.message.seq == 3)
+        let resent = try store.appendMessage(NewMessage(conversationId: "c1", messageId: "m2", senderAgentId: "Answerer",
+                                                        text: "Me."))
+        #expect(resent.isDuplicate)
+        #expect(resent.message.seq == 2)
+        let first = try store.appendMessage(NewMessage(conversationId: "c3", messageId: "m1", senderAgentId: "Asker",
+                                                       text: "Hi"))
+        #expect(first.message.seq == 1)
+    }
+
+    /// Each stored message should change one index page, not two, so the messages table has a single index.
+    @Test func messagesHaveOneIndex() throws {
+        let (store, _) = try makeStore()
+        let indexes = try store.database.query("SELECT name FROM pragma_index_list('messages')")
+        #expect(indexes.count == 1)
+    }
+}
