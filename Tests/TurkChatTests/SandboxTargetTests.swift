@@ -266,7 +266,9 @@ extension ServerTests {
         }
 
         @Test func partlyThrottledStandInStillAdmits() async throws {
-            let standIn = try RunningServer { $0.environment = [LocalMarketplace.throttleEnvironmentVariable: "0.5"] }
+            // A quarter of the calls are throttled. Six throttles in a row make a call's retries wait out the 10 s
+            // check: with half of the calls throttled that happened in about 3 % of runs (0.5^6 per call, an estimate).
+            let standIn = try RunningServer { $0.environment = [LocalMarketplace.throttleEnvironmentVariable: "0.25"] }
             defer { standIn.stop() }
             let server = try startSandboxServer(standIn: standIn.url)
             defer { server.stop() }
