@@ -109,6 +109,14 @@ import TurkStore
     func textMatchesConversationSize(agents: Int, text: String) {
         #expect(InactiveText.waiting(agents: agents) == text)
     }
+
+    @Test(arguments: [(1, "Then the task starts."), (2, "Then you will wait for a partner."),
+                      (3, "Then you will wait for 2 other workers.")])
+    func welcomeMatchesConversationSize(agents: Int, ending: String) {
+        let text = OnboardingWorld.welcome(agents: agents)
+        #expect(text.hasPrefix("Welcome! Send any message to show that you are here. "))
+        #expect(text.hasSuffix(ending))
+    }
 }
 
 @Suite struct HTTPHelperTests {

@@ -86,9 +86,18 @@ final class QADataCollectionWorld: ConversationWorld {
 /// Onboarding: a welcome message and one reply, which shows that the worker is at the keyboard.
 final class OnboardingWorld: ConversationWorld {
     func start(_ conversation: Conversation) {
-        conversation.send(text: "Welcome! Send any message to show that you are here; then you will wait for a "
-                          + "partner.")
+        conversation.send(text: Self.welcome(agents: conversation.run.agentIds.count))
         conversation.requestMessage(from: "onboarding")
+    }
+
+    /// Returns the welcome text for a task with `agents` workers per conversation, ending with the next step.
+    static func welcome(agents: Int) -> String {
+        let next = switch agents {
+        case ...1: "the task starts"
+        case 2: "you will wait for a partner"
+        default: "you will wait for \(agents - 1) other workers"
+        }
+        return "Welcome! Send any message to show that you are here. Then \(next)."
     }
 
     func received(_ message: ChatMessage, in conversation: Conversation) {
