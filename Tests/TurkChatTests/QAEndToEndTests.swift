@@ -49,5 +49,34 @@ extension ServerTests {
             #expect(answers["workerId"] == "A1QAWORKER")
             #expect(answers["assignmentId"] == nil)
         }
+
+        /// With `countComplete`, a run stops pairing once enough conversations ended normally, counted as they end
+        /// and not only when serve-chat loads the run.
+        @Test func countCompleteStopsAfterCompletedConversation() async throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 3,
+                                        conversations: 1) { $0.countComplete = true }
+            var specs: [[String: Any]] = []
+            for index in 0..<2 {
+                let worker = "A1COUNTED\(index)"
+                let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[index], workerId: worker)
+                specs.append(["join": joinFrame(run: run.runId, hit: run.hitIds[index], assignment: assignment,
+                                                worker: worker),
+                              "say": ["Which river is the longest?", "The Nile"]])
+            }
+            let workers = try runChatDriver(url: server.url, workers: specs)
+            for (index, worker) in workers.enumerated() {
+                #expect(!worker.timedOut, "worker \(index)")
+                #expect(worker.inactive?["show_done"] as? Bool == true, "worker \(index)")
+            }
+
+            let lateWorker = "A1COUNTEDLATE"
+            let late = try acceptHIT(server: server.url, hitId: run.hitIds[2], workerId: lateWorker)
+            let turnedAway = try rejoin(server: server, run: run, hit: 2, assignment: late, worker: lateWorker,
+                                        untilClosed: true)
+            let inactive = try #require(turnedAway.frames.last { $0["command"] as? String == "inactive" })
+            #expect(inactive["text"] as? String == InactiveText.notAccepting)
+        }
     }
 }

@@ -721,6 +721,11 @@ final class ChatEngine {
     /// Drops an ended conversation from the index of open ones. It stays in memory through its members' sessions
     /// and leaves together with them.
     func conversationEnded(_ conversation: Conversation) {
+        // With `countComplete`, a conversation counts once it ends normally. Without it, `startConversation` counted it.
+        if conversation.status == .done, conversation.run.config?.countComplete ?? false,
+           !(conversation.world is OnboardingWorld) {
+            conversation.run.conversationsCounted += 1
+        }
         // Workers in a final status still get their conversation's messages when they reconnect.
         conversations[conversation.id] = nil
         evictMembersIfReady(conversation)
