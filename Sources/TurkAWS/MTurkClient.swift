@@ -264,6 +264,7 @@ public final class MTurkClient: Marketplace {
                     operation: operation, attempt: attempt + 1, maxAttempts: configuration.retry.maxAttempts,
                     wait: wait, failure: failure.summary)
             }
+            MarketplaceRetryObserver.onRetry?(finalError(failure, attempts: 1))
             try await Task.sleep(for: .seconds(wait))
             attempt += 1
         }

@@ -140,3 +140,11 @@ public func collectPages<Item>(
     } while true
     return items
 }
+
+/// Lets a caller see why its marketplace calls are still running. A marketplace that retries failed calls reports
+/// each failed attempt here before it waits to retry.
+public enum MarketplaceRetryObserver {
+    /// Receives the error of each attempt that will be retried, for calls made in the task that binds it (with
+    /// `$onRetry.withValue`) and in tasks it creates.
+    @TaskLocal public static var onRetry: (@Sendable (MTurkError) -> Void)?
+}

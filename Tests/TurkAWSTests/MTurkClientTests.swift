@@ -360,6 +360,21 @@ func operation(_ request: LoopbackRequest) -> String {
         #expect(log.all.count == 2)
     }
 
+    @Test func retriedAttemptsReachObserver() async throws {
+        let throttled = LoopbackResponse.json(400, #"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
+        let server = try scriptedServer([throttled, .json(500, #"{"__type":"ServiceFault","Message":"try again"}"#),
+                                         .json(200, #"{"AvailableBalance":"5.00"}"#)])
+        defer { server.stop() }
+        let seen = Mutex<[MTurkError]>([])
+        let balance = try await MarketplaceRetryObserver.$onRetry.withValue({ error in seen.withLock { $0.append(error) } }) {
+            try await makeClient(endpoint: server.url).getAccountBalance(GetAccountBalanceRequest())
+        }
+        #expect(balance.availableBalance == "5.00")
+        let errors = seen.withLock { $0 }
+        #expect(errors.map(\.code) == ["ThrottlingException", "ServiceFault"])
+        #expect(errors.first?.message == "Rate exceeded")
+    }
+
     @Test func plainHTTPQuestionIsRejectedBeforeSandbox() async throws {
         let server = try scriptedServer([.json(200, #"{"HIT":{"HITId":"3ABC"}}"#)])
         defer { server.stop() }

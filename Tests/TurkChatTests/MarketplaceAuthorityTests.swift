@@ -321,6 +321,12 @@ struct AuthorityFixture {
         #expect(MarketplaceFailureLog.kind(of: MTurkError(code: "InvalidSignatureException", message: "bad"))
                 == "request rejected")
         #expect(MarketplaceFailureLog.kind(of: MarketplaceCheckTimeout(seconds: 10)) == "timed out")
+        let throttledTimeout = MarketplaceCheckTimeout(
+            seconds: 10, retrying: MTurkError(code: "ThrottlingException", message: "Rate exceeded"))
+        #expect(MarketplaceFailureLog.kind(of: throttledTimeout) == "throttled")
+        #expect(throttledTimeout.description
+                == "MTurk sent no response within 10 s; the client is still retrying after ThrottlingException: "
+                + "Rate exceeded")
     }
 
     @Test func failureLogWritesOneLinePerKind() {

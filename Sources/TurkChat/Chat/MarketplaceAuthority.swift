@@ -61,7 +61,7 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
 
     private struct CacheState {
         var snapshots: [String: (snapshot: HITSnapshot, fetchedAt: Date)] = [:]
-        var fetches: [String: Task<HITSnapshot, any Error>] = [:]
+        var fetches: [String: (task: Task<HITSnapshot, any Error>, retries: RetryTrace)] = [:]
         /// The worker who submitted each assignment, as MTurk listed it. An assignment id is not reused once its
         /// assignment was submitted, so entries never go stale.
         var submitters: [String: String] = [:]
@@ -133,7 +133,7 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
     func stop() {
         let fetches = state.withLock { state in
             state.isStopped = true
-            let fetches = Array(state.fetches.values)
+            let fetches = state.fetches.values.map(\.task)
             state.fetches.removeAll()
             return fetches
         }
@@ -216,13 +216,15 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
     /// fetch goes on when the wait gives up, so its result is cached for the next join.
     private func waitForSnapshot(hitId: String) async -> Result<HITSnapshot, any Error> {
         let fetch: Task<HITSnapshot, any Error>
+        let retries: RetryTrace
         switch cachedOrFetch(hitId: hitId) {
         case .cached(let snapshot):
             return .success(snapshot)
         case .stopped:
             return .failure(CancellationError())
-        case .fetching(let task):
+        case .fetching(let task, let trace):
             fetch = task
+            retries = trace
         }
 
         let timeout = checkTimeout
@@ -232,18 +234,19 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
             Task { first.resume(with: await fetch.result) }
             Task {
                 try? await Task.sleep(for: .seconds(timeout))
-                first.resume(with: .failure(MarketplaceCheckTimeout(seconds: timeout)))
+                first.resume(with: .failure(MarketplaceCheckTimeout(seconds: timeout, retrying: retries.latest)))
             }
         }
         if case .failure(let error) = result, error is MarketplaceCheckTimeout {
-            failureLog.record(kind: "timed out", error: "no response within \(Int(timeout)) s", ["hit": hitId])
+            failureLog.record(kind: MarketplaceFailureLog.kind(of: error), error: String(describing: error),
+                              ["hit": hitId])
         }
         return result
     }
 
     private enum Lookup {
         case cached(HITSnapshot)
-        case fetching(Task<HITSnapshot, any Error>)
+        case fetching(Task<HITSnapshot, any Error>, retries: RetryTrace)
         case stopped
     }
 
@@ -255,11 +258,16 @@ final class MarketplaceAuthority: AssignmentAuthority, Sendable {
                 return .cached(entry.snapshot)
             }
             if let running = state.fetches[hitId] {
-                return .fetching(running)
+                return .fetching(running.task, retries: running.retries)
             }
-            let task = Task { try await self.fetch(hitId: hitId) }
-            state.fetches[hitId] = task
-            return .fetching(task)
+            let retries = RetryTrace()
+            let task = Task {
+                try await MarketplaceRetryObserver.$onRetry.withValue({ retries.record($0) }) {
+                    try await self.fetch(hitId: hitId)
+                }
+            }
+            state.fetches[hitId] = (task, retries)
+            return .fetching(task, retries: retries)
         }
     }
 
@@ -330,10 +338,28 @@ private final class FirstResult<Value: Sendable>: Sendable {
     }
 }
 
-/// The join check gave up waiting for MTurk.
+/// The join check gave up waiting for MTurk, perhaps while the client was retrying a failed call.
 struct MarketplaceCheckTimeout: Error, CustomStringConvertible {
     var seconds: TimeInterval
-    var description: String { "MTurk sent no response within \(Int(seconds)) s" }
+    /// The error of the latest attempt that the client retried, nil when no attempt had failed.
+    var retrying: MTurkError?
+
+    var description: String {
+        guard let retrying else { return "MTurk sent no response within \(Int(seconds)) s" }
+        return "MTurk sent no response within \(Int(seconds)) s; the client is still retrying after "
+            + "\(retrying.code): \(retrying.message)"
+    }
+}
+
+/// The error of the latest retried attempt of one fetch's MTurk calls.
+final class RetryTrace: Sendable {
+    private let error = Mutex<MTurkError?>(nil)
+
+    func record(_ failure: MTurkError) {
+        error.withLock { $0 = failure }
+    }
+
+    var latest: MTurkError? { error.withLock { $0 } }
 }
 
 /// Failures of MTurk calls, logged once per kind of failure while they last, not once per call.
@@ -383,7 +409,10 @@ final class MarketplaceFailureLog: Sendable {
 
     /// Returns a short name for the kind of a failed MTurk call, used as the log key and in close reasons.
     static func kind(of error: any Error) -> String {
-        if error is MarketplaceCheckTimeout { return "timed out" }
+        if let timeout = error as? MarketplaceCheckTimeout {
+            // A check that waited out retries of a failed call failed the way that call did.
+            return timeout.retrying.map { kind(of: $0) } ?? "timed out"
+        }
         if error is CancellationError { return "server stopping" }
         guard let error = error as? MTurkError else { return "other error" }
         switch error.code {
