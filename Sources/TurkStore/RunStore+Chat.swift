@@ -245,8 +245,8 @@ extension RunStore {
     }
 
     private func appendInTransaction(_ message: NewMessage) throws -> AppendedMessage {
-        // One statement numbers and inserts the message, or inserts nothing when its id is stored already. A second
-        // one moves the conversation's counter. The lookups that explain a failure run only when the insert fails or
+        // One statement numbers and inserts the message, or inserts nothing when its id is stored already. A trigger
+        // moves the conversation's counter. The lookups that explain a failure run only when the insert fails or
         // returns no row.
         let createdAt = clock()
         let inserted: SQLiteRow?
@@ -277,12 +277,6 @@ extension RunStore {
             }
             return AppendedMessage(message: existing, isDuplicate: true)
         }
-        try database.run(
-            """
-            INSERT INTO message_counters (conversation_id, last_seq) VALUES (?1, ?2)
-            ON CONFLICT (conversation_id) DO UPDATE SET last_seq = excluded.last_seq
-            """,
-            [message.conversationId, seq])
         let stored = MessageRecord(
             conversationId: message.conversationId, seq: seq, messageId: message.messageId,
             senderAgentId: message.senderAgentId, workerId: message.workerId, assignmentId: message.assignmentId,

@@ -167,6 +167,20 @@ public final class RunStore: Sendable {
         DROP TABLE messages;
         ALTER TABLE messages_v3 RENAME TO messages;
         """,
+        // Version 4: a trigger moves a conversation's counter on every insert, from this code or older code. A
+        // serve-chat of version 2 that still runs after another process upgraded the file numbers messages with
+        // MAX(seq) + 1 and ignores the counters, so the next counted message would repeat its seq. The upgrade
+        // first sets every counter to its conversation's highest seq.
+        """
+        INSERT OR REPLACE INTO message_counters (conversation_id, last_seq)
+            SELECT conversation_id, MAX(seq) FROM messages GROUP BY conversation_id;
+        CREATE TRIGGER messages_advance_counter AFTER INSERT ON messages
+        BEGIN
+            INSERT OR REPLACE INTO message_counters (conversation_id, last_seq)
+            VALUES (NEW.conversation_id, MAX(NEW.seq, COALESCE(
+                (SELECT last_seq FROM message_counters WHERE conversation_id = NEW.conversation_id), 0)));
+        END;
+        """,
     ]
 
     /// The schema version this build writes.

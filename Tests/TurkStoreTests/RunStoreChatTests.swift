@@ -313,3 +313,51 @@ extension RunStoreChatTests {
         #expect(indexes.count == 1)
     }
 }
+
+extension RunStoreChatTests {
+    /// serve-chat of schema version 2 numbers messages with MAX(seq) + 1 and does not know the counters. When it
+    /// still runs after another process upgraded the file, the trigger keeps the counters right.
+    @Test func olderWriterKeepsCounterRight() throws {
+        let (store, _) = try makeStore()
+        let run = try addRun(store)
+        let conversation = try store.createConversation(run: run.id, task: "qa")
+        _ = try store.appendMessage(NewMessage(conversationId: conversation.id, messageId: "m1", senderAgentId: "A",
+                                               text: "one"))
+        try store.database.run(
+            """
+            INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, text, created_at)
+            VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?1), 'm2', 'B', 'two', 0)
+            """,
+            [conversation.id])
+
+        let next = try store.appendMessage(NewMessage(conversationId: conversation.id, messageId: "m3",
+                                                      senderAgentId: "A", text: "three"))
+        #expect(next.message.seq == 3)
+        #expect(try store.messages(conversation: conversation.id).map(\.seq) == [1, 2, 3])
+    }
+
+    /// A version 3 file can hold counters behind the messages that such a writer stored. The upgrade to version 4
+    /// sets them to each conversation's highest seq.
+    @Test func versionThreeCountersAreRepaired() throws {
+        let path = try makeTemporaryDirectory().appendingPathComponent("runs.sqlite").path
+        let old = try SQLiteDatabase(path: path)
+        try old.migrate(Array(RunStore.migrations.prefix(3)))
+        try old.execute(
+            """
+            INSERT INTO runs (run_id, task_name, task_directory, task_kind, target, reward_cents, created_at, status)
+            VALUES ('r1', 'qa', '/tasks/qa', 'qa_data_collection', 'local', 50, 0, 'open');
+            INSERT INTO conversations (conversation_id, run_id, task, status, started_at)
+            VALUES ('c1', 'r1', 'qa', 'active', 0);
+            INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, text, created_at)
+            VALUES ('c1', 1, 'm1', 'A', 'one', 0), ('c1', 2, 'm2', 'B', 'two', 0);
+            INSERT INTO message_counters (conversation_id, last_seq) VALUES ('c1', 1);
+            """)
+        old.close()
+
+        let store = try RunStore(path: path)
+        defer { store.close() }
+        let next = try store.appendMessage(NewMessage(conversationId: "c1", messageId: "m3", senderAgentId: "A",
+                                                      text: "three"))
+        #expect(next.message.seq == 3)
+    }
+}
