@@ -239,6 +239,40 @@ extension ServerTests {
             #expect(wait?["text"] as? String == "Waiting for a partner to join…", "\(result.frames)")
         }
 
+        /// A worker who sent a message and reconnects before the partner's turn is over gets `wait` again, not the
+        /// `send_message` that enabled the input for the message already sent.
+        @Test func rejoinAfterOwnTurnWaits() async throws {
+            let server = try RunningServer()
+            defer { server.stop() }
+            let task = repositoryRoot.appendingPathComponent("bench/task/bench_chat")
+            let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 2,
+                                        conversations: 1, taskDirectory: task)
+            let first = try acceptHIT(server: server.url, hitId: run.hitIds[0], workerId: "A1FIRST")
+            let second = try acceptHIT(server: server.url, hitId: run.hitIds[1], workerId: "A2SECOND")
+            let firstJoin = joinFrame(run: run.runId, hit: run.hitIds[0], assignment: first, worker: "A1FIRST")
+            let result = try runWebSocketProbe([
+                ["connect": webSocketURL(server.url)],
+                ["conn": 0, "send": firstJoin],
+                ["connect": webSocketURL(server.url)],
+                ["conn": 1, "send": joinFrame(run: run.runId, hit: run.hitIds[1], assignment: second,
+                                              worker: "A2SECOND")],
+                ["conn": 0, "until": ["type": "command", "command": "send_message"]],
+                ["conn": 0, "send": ["type": "message", "client_id": "turn-1", "text": "Hello there"]],
+                ["conn": 0, "until": ["type": "ack", "client_id": "turn-1"]],
+                ["conn": 1, "until": ["type": "command", "command": "send_message"]],
+                ["conn": 0, "close": true],
+                ["connect": webSocketURL(server.url)],
+                ["conn": 2, "send": firstJoin],
+                ["conn": 2, "until": ["type": "command"]],
+                ["conn": 2, "close": true],
+                ["conn": 1, "close": true],
+            ])
+            #expect(!result.timedOut, "\(result.frames) \(result.stderr)")
+            let commands = result.frames.filter { $0["_conn"] as? Int == 2 && $0["type"] as? String == "command" }
+                .compactMap { $0["command"] as? String }
+            #expect(commands == ["wait"], "\(result.frames)")
+        }
+
         @Test func pingGetsPong() throws {
             let server = try RunningServer()
             defer { server.stop() }

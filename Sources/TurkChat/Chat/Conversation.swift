@@ -269,6 +269,9 @@ final class Conversation {
         }
 
         session.awaitingInput = false
+        // The page turned its input off when it sent the message. A page that reconnects must get the same state,
+        // not the `send_message` that requested this message.
+        session.lastCommand = engine.waitFrame(InactiveText.waitingForTurn)
         session.messagesInFlight.insert(clientId)
         engine.cancelIdleTimer(session)
         let message = ChatMessage(
@@ -349,6 +352,7 @@ final class Conversation {
                        let sender = self.members.first(where: { $0.session.key.workerId == message.workerId })?.session {
                         sender.messagesInFlight.remove(clientId)
                         sender.awaitingInput = true
+                        sender.lastCommand = ServerFrame.sendMessageCommand
                         sender.deliver(.error(code: "store_failed",
                                               message: "The server could not save your message; send it again.",
                                               clientId: clientId), remember: false)

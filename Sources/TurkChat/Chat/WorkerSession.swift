@@ -123,6 +123,8 @@ enum InactiveText {
     static let notAccepting =
         "This task has all the conversations it needs. Please return this HIT; thank you for your interest."
     static let serverStopping = "The chat server is restarting. This page reconnects by itself; please wait."
+    /// Shown on a page that reconnects after its worker's message, while the others take their turns.
+    static let waitingForTurn = "Waiting for your next turn…"
 
     /// Returns the status text while a worker is in the waiting room of a task with `agents` workers per
     /// conversation. A one-worker task leaves the waiting room at once, so it has no partner to wait for.
