@@ -85,6 +85,8 @@ public final class ChatServer: Sendable {
 
     /// Serves until stopped. Throws when the server cannot start; returns after a graceful shutdown.
     public func run(onListening: @Sendable (URL) -> Void) throws {
+        let lock = try ServeChatLock.acquire(in: configuration.stateDirectory)
+        defer { lock.release() }
         let core = try ChatServerCore(configuration: configuration)
         currentWaker.withLock { $0 = core.transport.waker }
         currentInbox.withLock { $0 = core.inbox }

@@ -50,6 +50,20 @@ extension ServerTests {
             #expect(record.resultJSON.flatMap(JSONValue.parse)?["answer"]?.stringValue == "Denver")
         }
 
+        @Test func secondServerOnStateDirectoryRefuses() throws {
+            let directory = try StateDirectory(url: makeTemporaryDirectory())
+            let first = try RunningServer(stateDirectory: directory)
+            #expect(performing: { _ = try RunningServer(stateDirectory: directory) }, throws: { error in
+                String(describing: error) == "another serve-chat (process \(getpid())) is serving the state directory "
+                    + "\(directory.url.path); stop it first, or give this one another --state-dir"
+            })
+            first.stop()
+
+            // Stopping the first server releases the lock.
+            let second = try RunningServer(stateDirectory: directory)
+            second.stop()
+        }
+
         @Test func gracefulRestartResumesConversation() async throws {
             try await askThenAnswerAcrossRestart { server in server.stop() }
         }

@@ -75,7 +75,12 @@ public enum ServeChatSpec {
                     + "loop, whose cost per wake-up grows with the open connections) or libuv. Any other value is "
                     + "an error."),
         ],
-        files: CommonOptions.files,
+        files: CommonOptions.stateFiles + [
+            DocumentedItem(
+                "STATE_DIR/serve-chat.lock",
+                "Locked while serve-chat runs, with its process id inside. A second serve-chat on the same state "
+                    + "directory exits with an error instead of serving the same conversations."),
+        ] + CommonOptions.awsFiles,
         examples: [
             ExampleSpec(
                 "Serve the local target on a free port and print the URL it listens on:",
