@@ -45,6 +45,8 @@ import Glibc
         #expect(port > 0)
         #expect(port != 8080)
 
+        // The state directory takes one serve-chat at a time.
+        stop(process)
         let (jsonProcess, jsonLine) = try await startServer(sandbox, json: true)
         defer { stop(jsonProcess) }
         let object = try #require(try JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any])
