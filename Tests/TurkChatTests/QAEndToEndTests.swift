@@ -57,15 +57,8 @@ extension ServerTests {
             defer { server.stop() }
             let run = try await makeRun(stateDirectory: server.stateDirectory, serverURL: server.url, hits: 3,
                                         conversations: 1) { $0.countComplete = true }
-            var specs: [[String: Any]] = []
-            for index in 0..<2 {
-                let worker = "A1COUNTED\(index)"
-                let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[index], workerId: worker)
-                specs.append(["join": joinFrame(run: run.runId, hit: run.hitIds[index], assignment: assignment,
-                                                worker: worker),
-                              "say": ["Which river is the longest?", "The Nile"]])
-            }
-            let workers = try runChatDriver(url: server.url, workers: specs)
+            let accepted = try acceptQAWorkers(server: server, run: run, hits: 0..<2, prefix: "A1COUNTED")
+            let workers = try runChatDriver(url: server.url, workers: accepted.specs)
             for (index, worker) in workers.enumerated() {
                 #expect(!worker.timedOut, "worker \(index)")
                 #expect(worker.inactive?["show_done"] as? Bool == true, "worker \(index)")

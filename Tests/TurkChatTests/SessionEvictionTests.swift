@@ -33,6 +33,23 @@ func messageSeqs(_ result: ProbeResult, conn: Int = 0) -> [Int] {
 
 /// Runs one QA assignment to its end (a question, then its answer) and returns the assignment id, the
 /// conversation id and what the worker saw.
+/// Accepts the HITs at `hits` as workers named `prefix` and the HIT's index, and returns their assignments and
+/// chat-driver specs in which each worker asks and answers a question of the QA task.
+func acceptQAWorkers(server: RunningServer, run: TestRun, hits: Range<Int>, prefix: String) throws
+    -> (assignments: [String], specs: [[String: Any]])
+{
+    var assignments: [String] = []
+    var specs: [[String: Any]] = []
+    for hit in hits {
+        let worker = "\(prefix)\(hit)"
+        let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[hit], workerId: worker)
+        assignments.append(assignment)
+        specs.append(["join": joinFrame(run: run.runId, hit: run.hitIds[hit], assignment: assignment, worker: worker),
+                      "say": ["Which river is the longest?", "The Nile"]])
+    }
+    return (assignments, specs)
+}
+
 func finishQAAssignment(server: RunningServer, run: TestRun, hit: Int, worker: String) throws
     -> (assignment: String, conversation: String, result: ProbeResult)
 {
@@ -280,17 +297,10 @@ extension ServerTests {
                                         hits: wanted + 1, conversations: wanted)
             var assignments: [String] = []
             for batch in 0..<batches {
-                var specs: [[String: Any]] = []
-                for index in 0..<batchSize {
-                    let hit = batch * batchSize + index
-                    let worker = "A1BULK\(hit)"
-                    let assignment = try acceptHIT(server: server.url, hitId: run.hitIds[hit], workerId: worker)
-                    assignments.append(assignment)
-                    specs.append(["join": joinFrame(run: run.runId, hit: run.hitIds[hit], assignment: assignment,
-                                                    worker: worker),
-                                  "say": ["Which river is the longest?", "The Nile"]])
-                }
-                let workers = try runChatDriver(url: server.url, workers: specs)
+                let hits = batch * batchSize ..< (batch + 1) * batchSize
+                let accepted = try acceptQAWorkers(server: server, run: run, hits: hits, prefix: "A1BULK")
+                assignments += accepted.assignments
+                let workers = try runChatDriver(url: server.url, workers: accepted.specs)
                 for (index, worker) in workers.enumerated() {
                     #expect(!worker.timedOut, "batch \(batch) worker \(index)")
                     #expect(worker.inactive?["show_done"] as? Bool == true, "batch \(batch) worker \(index)")

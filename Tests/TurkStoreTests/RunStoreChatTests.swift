@@ -262,17 +262,25 @@ extension RunStoreChatTests {
 
 // MARK: - Schema upgrade
 
+/// Creates a run store file at schema `version` with run `r1` and the given SQL's rows, and returns its path.
+private func makeOlderStore(version: Int, rows: String) throws -> String {
+    let path = try makeTemporaryDirectory().appendingPathComponent("runs.sqlite").path
+    let old = try SQLiteDatabase(path: path)
+    defer { old.close() }
+    try old.migrate(Array(RunStore.migrations.prefix(version)))
+    try old.execute(
+        """
+        INSERT INTO runs (run_id, task_name, task_directory, task_kind, target, reward_cents, created_at, status)
+        VALUES ('r1', 'qa', '/tasks/qa', 'qa_data_collection', 'local', 50, 0, 'open');
+        """ + rows)
+    return path
+}
+
 extension RunStoreChatTests {
     /// A version 2 file numbered messages with an index on (conversation_id, seq). Version 3 keeps a counter per
     /// conversation instead, so the upgrade must carry every message over and start each counter at its maximum.
     @Test func versionTwoMessagesAreUpgraded() throws {
-        let path = try makeTemporaryDirectory().appendingPathComponent("runs.sqlite").path
-        let old = try SQLiteDatabase(path: path)
-        try old.migrate(Array(RunStore.migrations.prefix(2)))
-        try old.execute(
-            """
-            INSERT INTO runs (run_id, task_name, task_directory, task_kind, target, reward_cents, created_at, status)
-            VALUES ('r1', 'qa', '/tasks/qa', 'qa_data_collection', 'local', 50, 0, 'open');
+        let path = try makeOlderStore(version: 2, rows: """
             INSERT INTO conversations (conversation_id, run_id, task, status, started_at)
             VALUES ('c1', 'r1', 'qa', 'active', 0), ('c2', 'r1', 'qa', 'active', 0), ('c3', 'r1', 'qa', 'waiting', 0);
             INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, worker_id, assignment_id, text,
@@ -281,7 +289,6 @@ extension RunStoreChatTests {
                    ('c2', 1, 'm1', 'Asker', 'AW3', '3A3', 'Other', NULL, 0, 2),
                    ('c1', 2, 'm2', 'Answerer', 'AW2', '3A2', 'Me.', '{"k":1}', 1, 3);
             """)
-        old.close()
 
         let store = try RunStore(path: path)
         defer { store.close() }
@@ -339,20 +346,13 @@ extension RunStoreChatTests {
     /// A version 3 file can hold counters behind the messages that such a writer stored. The upgrade to version 4
     /// sets them to each conversation's highest seq.
     @Test func versionThreeCountersAreRepaired() throws {
-        let path = try makeTemporaryDirectory().appendingPathComponent("runs.sqlite").path
-        let old = try SQLiteDatabase(path: path)
-        try old.migrate(Array(RunStore.migrations.prefix(3)))
-        try old.execute(
-            """
-            INSERT INTO runs (run_id, task_name, task_directory, task_kind, target, reward_cents, created_at, status)
-            VALUES ('r1', 'qa', '/tasks/qa', 'qa_data_collection', 'local', 50, 0, 'open');
+        let path = try makeOlderStore(version: 3, rows: """
             INSERT INTO conversations (conversation_id, run_id, task, status, started_at)
             VALUES ('c1', 'r1', 'qa', 'active', 0);
             INSERT INTO messages (conversation_id, seq, message_id, sender_agent_id, text, created_at)
             VALUES ('c1', 1, 'm1', 'A', 'one', 0), ('c1', 2, 'm2', 'B', 'two', 0);
             INSERT INTO message_counters (conversation_id, last_seq) VALUES ('c1', 1);
             """)
-        old.close()
 
         let store = try RunStore(path: path)
         defer { store.close() }
