@@ -264,7 +264,7 @@ public final class MTurkClient: Marketplace {
                     operation: operation, attempt: attempt + 1, maxAttempts: configuration.retry.maxAttempts,
                     wait: wait, failure: failure.summary)
             }
-            MarketplaceRetryObserver.onRetry?(finalError(failure, attempts: 1))
+            MarketplaceRetryObserver.onRetry?(failure.error)
             try await Task.sleep(for: .seconds(wait))
             attempt += 1
         }
@@ -316,19 +316,7 @@ public final class MTurkClient: Marketplace {
     }
 
     private func finalError(_ failure: AttemptFailure, attempts: Int) -> MTurkError {
-        var error: MTurkError
-        switch failure {
-        case .service(let serviceError, _):
-            error = serviceError
-        case .transport(let transportError):
-            let code: String
-            switch transportError.kind {
-            case .timedOut: code = "RequestTimeout"
-            case .tls: code = "TLSError"
-            default: code = "ConnectionError"
-            }
-            error = MTurkError(code: code, message: transportError.description)
-        }
+        var error = failure.error
         if attempts > 1 {
             error.message += " (gave up after \(attempts) attempts)"
         }
@@ -506,6 +494,22 @@ private enum AttemptFailure {
             case .timedOut, .connectionLost: return repeatable
             case .tls, .other: return false
             }
+        }
+    }
+
+    /// The failure as an MTurk error, with a code for each kind of transport failure.
+    var error: MTurkError {
+        switch self {
+        case .service(let error, _):
+            return error
+        case .transport(let error):
+            let code: String
+            switch error.kind {
+            case .timedOut: code = "RequestTimeout"
+            case .tls: code = "TLSError"
+            default: code = "ConnectionError"
+            }
+            return MTurkError(code: code, message: error.description)
         }
     }
 
