@@ -283,7 +283,8 @@ extension ServerTests {
             // The client retries throttled calls, so the check still gets a response within 10 s.
             let result = try probeJoin(server.url, run: run.runId, hit: run.hitIds[0], assignment: assignmentId,
                                        worker: "A1PATIENT")
-            #expect(joined(result), "frames: \(result.frames), closes: \(result.closes)")
+            #expect(joined(result),
+                    "frames: \(result.frames), closes: \(result.closes), log: \(server.logLines.all)")
         }
 
         @Test func pollerNoticesSubmission() async throws {
