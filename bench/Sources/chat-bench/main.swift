@@ -321,7 +321,7 @@ final class Bench {
     }
 
     /// Queues a frame and requests a writable callback from lws. With `direct`, the frame is written at once when the
-    /// worker has nothing queued and lws holds none of its earlier bytes, which saves the callback's two
+    /// worker has nothing queued and lws has buffered none of its earlier bytes, which saves the callback's two
     /// `epoll_ctl` calls and a loop turn. Only calls from outside lws's callbacks for the connection pass `direct`.
     func send(_ worker: Worker, _ text: String, direct: Bool = false) {
         let bytes = Array(text.utf8)
